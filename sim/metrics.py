@@ -1,0 +1,144 @@
+"""Monthly metrics: names, units, and the recorder that fills them.
+
+Flows are per month, stocks at month end, money in bn yuan. Names listed in :data:`METRICS`
+are a stable contract (design.md, 'Outputs'); park-level and per-policy-kind metrics follow.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+if TYPE_CHECKING:
+    from sim.model import ClusterModel
+
+METRICS: dict[str, str] = {
+    "revenue_bn_yuan": "revenue of the sector's firms in the month, bn yuan",
+    "sc_revenue_bn_yuan": "revenue of firms in Western (Chongqing) Science City parks, bn yuan",
+    "workforce": "people employed by the sector's firms, month end",
+    "job_seekers": "people looking for a job in the sector, month end",
+    "firms": "firms alive at month end",
+    "firm_entries": "firms created in the month",
+    "firm_exits": "firms closed in the month",
+    "firms_rev_10m_plus": "firms with trailing-12-month revenue >= 10 m yuan",
+    "firms_rev_100m_plus": "firms with trailing-12-month revenue >= 100 m yuan",
+    "firms_rev_1bn_plus": "firms with trailing-12-month revenue >= 1 bn yuan",
+    "firms_rev_10bn_plus": "firms with trailing-12-month revenue >= 10 bn yuan",
+    "office_area_m2": "office area supplied in the software parks, m²",
+    "occupied_area_m2": "office area used by firms in the software parks, m²",
+    "in_migrants": "practitioners arriving from outside Chongqing in the month",
+    "out_migrants": "people leaving the city's software labour market in the month",
+    "mean_wage_yuan": "mean monthly gross wage of the employed, yuan",
+    "policy_cost_bn_yuan": "public spending on all policies in the month, bn yuan",
+    "application_scenarios_released": "application-scenario projects released in the month",
+    # Further metrics (stable too, but not in the design's list).
+    "sc_firms": "firms in Science City parks, month end",
+    "first_batch_revenue_share": "share of revenue earned in the four first-batch parks",
+    "graduates_entering": "local graduates entering the sector's job market in the month",
+    "trainees": "people entering from policy training places in the month",
+    "hires": "hires in the month",
+    "separations": "lay-offs, quits and closures in the month",
+    "vacancies": "unfilled vacancies at month end (people)",
+    "people_in_city": "people in the sector's labour market (employed + seeking)",
+    "firm_relocations": "firms moving park in the month",
+}
+POLICY_KINDS = (
+    "rent_reduction",
+    "talent",
+    "scale_up_awards",
+    "leading_enterprises",
+    "application_scenarios",
+    "office_supply",
+)
+THRESHOLDS = (
+    ("firms_rev_10m_plus", 1e7),
+    ("firms_rev_100m_plus", 1e8),
+    ("firms_rev_1bn_plus", 1e9),
+    ("firms_rev_10bn_plus", 1e10),
+)
+
+
+def metric_names(park_ids: list[str]) -> list[str]:
+    """All metric names a run records, in order."""
+    names = list(METRICS)
+    names += [f"policy_cost_{kind}_bn_yuan" for kind in POLICY_KINDS]
+    for pid in park_ids:
+        names += [
+            f"park.{pid}.revenue_bn_yuan",
+            f"park.{pid}.firms",
+            f"park.{pid}.occupancy",
+            f"park.{pid}.rent_yuan_m2",
+        ]
+    return names
+
+
+class Recorder:
+    """Collects every metric for every month into one (months x metrics) array."""
+
+    def __init__(self, model: ClusterModel):
+        self.names = metric_names(model.params.park_ids)
+        self.index = {name: i for i, name in enumerate(self.names)}
+        self.values = np.full((model.n_months, len(self.names)), np.nan)
+
+    def record(self, m: ClusterModel) -> None:
+        """Write the current month's row."""
+        f = m.firms
+        n = f.n
+        alive = f.alive[:n]
+        weight = f.weight[:n] * alive
+        size = m.firm_size_people()
+        revenue = weight * f.revenue[:n]
+        park = f.park[:n]
+        park_revenue = np.bincount(park, weights=revenue, minlength=m.n_parks)
+        park_firms = np.bincount(park, weights=weight, minlength=m.n_parks)
+        m.park_occupied = np.bincount(
+            park, weights=weight * size * m.params.economy.m2_per_worker, minlength=m.n_parks
+        )
+        total_revenue = revenue.sum()
+        employed_people = weight * size
+        wage_bill = np.sum(employed_people * m.firm_wage())
+        workforce = m.workforce
+        flows = m.month_flows
+        costs = m.costs
+        row = {
+            "revenue_bn_yuan": total_revenue / 1e9,
+            "sc_revenue_bn_yuan": park_revenue[m.park_is_sc].sum() / 1e9,
+            "workforce": workforce,
+            "job_seekers": m.job_seekers,
+            "firms": weight.sum(),
+            "firm_entries": flows.get("firm_entries", 0.0),
+            "firm_exits": flows.get("firm_exits", 0.0),
+            "office_area_m2": m.park_area[m.park_in_park].sum(),
+            "occupied_area_m2": m.park_occupied[m.park_in_park].sum(),
+            "in_migrants": flows.get("in_migrants", 0.0),
+            "out_migrants": flows.get("out_migrants", 0.0),
+            "mean_wage_yuan": wage_bill / employed_people.sum() if employed_people.sum() else 0.0,
+            "policy_cost_bn_yuan": sum(costs.values()) / 1e9,
+            "application_scenarios_released": flows.get("application_scenarios_released", 0),
+            "sc_firms": park_firms[m.park_is_sc].sum(),
+            "first_batch_revenue_share": (
+                park_revenue[m.park_is_first].sum() / total_revenue if total_revenue else 0.0
+            ),
+            "graduates_entering": flows.get("graduates_entering", 0.0),
+            "trainees": flows.get("trainees", 0.0),
+            "hires": flows.get("hires", 0.0),
+            "separations": flows.get("separations", 0.0),
+            "vacancies": m.vacancies_total * m.scale,
+            "people_in_city": m.people_in_city,
+            "firm_relocations": flows.get("firm_relocations", 0.0),
+        }
+        trailing = f.trailing_revenue[:n]
+        for name, threshold in THRESHOLDS:
+            row[name] = weight[trailing >= threshold].sum()
+        for kind in POLICY_KINDS:
+            row[f"policy_cost_{kind}_bn_yuan"] = costs.get(kind, 0.0) / 1e9
+        occupancy = m.park_occupied / np.maximum(m.park_area, 1.0)
+        for i, pid in enumerate(m.params.park_ids):
+            row[f"park.{pid}.revenue_bn_yuan"] = park_revenue[i] / 1e9
+            row[f"park.{pid}.firms"] = park_firms[i]
+            row[f"park.{pid}.occupancy"] = occupancy[i]
+            row[f"park.{pid}.rent_yuan_m2"] = m.park_rent[i]
+        values = self.values[m.month]
+        for name, value in row.items():
+            values[self.index[name]] = value

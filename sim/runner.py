@@ -1,0 +1,262 @@
+"""Running replicates of a scenario and writing the three output files atomically."""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import shutil
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+from importlib import metadata
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from sim.calendar import parse_month
+from sim.model import ClusterModel
+from sim.params import Parameters, load_parameters
+from sim.scenario import Scenario, ScenarioError, load_scenario
+from sim.targets import observation_table, target_table
+
+TRAJECTORY_COLUMNS = ["scenario", "replicate", "seed", "date", "metric", "value"]
+
+
+@dataclass
+class RunResult:
+    """What a run produces: long-format trajectories, the targets table and the manifest."""
+
+    trajectories: pd.DataFrame
+    targets: pd.DataFrame
+    manifest: dict
+
+    def observations(self) -> pd.DataFrame:
+        """Observed figures the model records, against the model's distribution."""
+        return observation_table(self.trajectories)
+
+    def wide(self, replicate: int = 0) -> pd.DataFrame:
+        """One replicate's trajectories as a table: one row per month, one column per metric."""
+        sub = self.trajectories[self.trajectories["replicate"] == replicate]
+        return sub.pivot(index="date", columns="metric", values="value")
+
+
+def simulate(
+    scenario: Scenario,
+    seed: int,
+    params: Parameters | None = None,
+    on_month: Callable[[], None] | None = None,
+) -> ClusterModel:
+    """Run one replicate to the end and return the finished model."""
+    model = ClusterModel(scenario, seed=seed, params=params)
+    while model.running:
+        model.step()
+        if on_month is not None:
+            on_month()
+    return model
+
+
+def _replicate_frame(model: ClusterModel, replicate: int) -> pd.DataFrame:
+    values = model.recorder.values
+    months, n_metrics = values.shape
+    names = model.recorder.names
+    return pd.DataFrame(
+        {
+            "scenario": model.cq_scenario.name,
+            "replicate": np.int32(replicate),
+            "seed": np.int64(model.seed),
+            "date": np.repeat(model.dates, n_metrics),
+            "metric": np.tile(np.array(names, dtype=object), months),
+            "value": values.reshape(-1),
+        }
+    )
+
+
+def _run_one(args: tuple[Scenario, int, int, Parameters | None]) -> pd.DataFrame:
+    scenario, replicate, seed, params = args
+    return _replicate_frame(simulate(scenario, seed, params), replicate)
+
+
+def _versions() -> dict[str, str]:
+    out = {"python": platform.python_version()}
+    for pkg in ("cqsim", "mesa", "numpy", "scipy", "pandas", "pyarrow", "pydantic"):
+        try:
+            out[pkg] = metadata.version(pkg)
+        except metadata.PackageNotFoundError:
+            out[pkg] = "not installed"
+    return out
+
+
+def _git_revision() -> str | None:
+    try:
+        here = Path(__file__).resolve().parent
+        rev = subprocess.run(
+            ["git", "rev-parse", "HEAD"], cwd=here, capture_output=True, text=True, timeout=5
+        )
+        return rev.stdout.strip() or None
+    except (OSError, subprocess.SubprocessError):
+        return None
+
+
+def resolve(
+    scenario: str | Path | Scenario,
+    *,
+    scale: int | None = None,
+    end: str | None = None,
+    params: Parameters | None = None,
+) -> Scenario:
+    """Load a scenario (if a path) and apply run-setting overrides from the caller."""
+    if not isinstance(scenario, Scenario):
+        scenario = load_scenario(scenario, params)
+    updates = {}
+    if scale is not None:
+        if not isinstance(scale, int) or scale < 1:
+            raise ScenarioError(
+                "command line", "--scale", f"must be a whole number >= 1, got {scale!r}"
+            )
+        updates["scale"] = scale
+    if end is not None:
+        try:
+            end_month = parse_month(end)
+        except ValueError as exc:
+            raise ScenarioError("command line", "--end", str(exc)) from None
+        if end_month < parse_month(scenario.run.start):
+            raise ScenarioError(
+                "command line", "--end", f"{end} is before the start {scenario.run.start}"
+            )
+        updates["end"] = end
+    if updates:
+        scenario = scenario.model_copy(update={"run": scenario.run.model_copy(update=updates)})
+    return scenario
+
+
+def run(
+    scenario: str | Path | Scenario,
+    replicates: int | None = None,
+    seed: int | None = None,
+    *,
+    scale: int | None = None,
+    end: str | None = None,
+    workers: int = 1,
+    params: Parameters | None = None,
+    progress: bool = False,
+) -> RunResult:
+    """Run replicates of a scenario and return trajectories, targets and manifest.
+
+    Replicate k uses seed ``seed + k``, so two scenarios run with the same seed share their
+    random draws (common random numbers). Output does not depend on ``workers``.
+
+    Args:
+        scenario: a scenario file path or a resolved :class:`Scenario`.
+        replicates: number of replicates (default: the scenario's ``run.replicates``).
+        seed: base seed (default: the scenario's ``run.seed``).
+        scale: people per worker agent (default: the scenario's ``run.scale``).
+        end: last month 'YYYY-MM' (default: the scenario's ``run.end``).
+        workers: processes to run replicates in.
+        params: base parameters (default: the shipped parameter file).
+        progress: show a progress bar on stderr.
+
+    """
+    started = time.perf_counter()
+    params = params or load_parameters()
+    scenario = resolve(scenario, scale=scale, end=end, params=params)
+    replicates = scenario.run.replicates if replicates is None else replicates
+    seed = scenario.run.seed if seed is None else seed
+    if not isinstance(replicates, int) or replicates < 1:
+        raise ScenarioError(
+            "command line", "-n", f"must be a whole number >= 1, got {replicates!r}"
+        )
+    if not isinstance(seed, int) or seed < 0:
+        raise ScenarioError("command line", "--seed", f"must be a whole number >= 0, got {seed!r}")
+    seeds = [seed + k for k in range(replicates)]
+    months = parse_month(scenario.run.end) - parse_month(scenario.run.start) + 1
+    bar = _progress(replicates * months, scenario.name, progress)
+    try:
+        if workers <= 1 or replicates == 1:
+            frames = []
+            for k, s in enumerate(seeds):
+                model = simulate(scenario, s, params, on_month=lambda: bar.update(1))
+                frames.append(_replicate_frame(model, k))
+        else:
+            jobs = [(scenario, k, s, params) for k, s in enumerate(seeds)]
+            frames = []
+            with ProcessPoolExecutor(max_workers=workers) as pool:
+                for frame in pool.map(_run_one, jobs):
+                    frames.append(frame)
+                    bar.update(months)
+    finally:
+        bar.close()
+    trajectories = pd.concat(frames, ignore_index=True)
+    trajectories["scenario"] = trajectories["scenario"].astype("category")
+    trajectories["metric"] = trajectories["metric"].astype("category")
+    targets = target_table(trajectories)
+    manifest = {
+        "scenario": scenario.model_dump(mode="json"),
+        "parameters": params.with_overrides(scenario.parameters).resolved(),
+        "parameter_file": str(params.path),
+        "replicates": replicates,
+        "base_seed": seed,
+        "seeds": seeds,
+        "workers": workers,
+        "versions": _versions(),
+        "git_revision": _git_revision(),
+        "command": sys.argv,
+        "wall_time_s": round(time.perf_counter() - started, 3),
+        "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+    }
+    return RunResult(trajectories, targets, manifest)
+
+
+class _NoBar:
+    def update(self, n: int) -> None:
+        pass
+
+    def close(self) -> None:
+        pass
+
+
+def _progress(total: int, name: str, show: bool):
+    if not show:
+        return _NoBar()
+    from tqdm import tqdm
+
+    return tqdm(
+        total=total,
+        desc=f"{name}",
+        unit="month",
+        file=sys.stderr,
+        bar_format="{desc}: {percentage:3.0f}%|{bar}| {n_fmt}/{total_fmt} months "
+        "[{elapsed}<{remaining}, {rate_fmt}]",
+    )
+
+
+def write_outputs(result: RunResult, out_dir: str | Path) -> Path:
+    """Write trajectories.parquet, targets.csv and manifest.json into out_dir, atomically.
+
+    Files are written to a temporary sibling folder that replaces ``out_dir`` only when
+    complete; an interrupted write leaves any earlier ``out_dir`` as it was.
+    """
+    out = Path(out_dir)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out.parent / f".{out.name}.tmp-{os.getpid()}"
+    old = out.parent / f".{out.name}.old-{os.getpid()}"
+    shutil.rmtree(tmp, ignore_errors=True)
+    try:
+        tmp.mkdir()
+        result.trajectories.to_parquet(tmp / "trajectories.parquet", index=False)
+        result.targets.to_csv(tmp / "targets.csv", index=False)
+        (tmp / "manifest.json").write_text(json.dumps(result.manifest, indent=2, default=str))
+        if out.exists():
+            out.rename(old)
+        tmp.rename(out)
+        shutil.rmtree(old, ignore_errors=True)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        if old.exists() and not out.exists():
+            old.rename(out)
+        raise
+    return out

@@ -1,0 +1,417 @@
+"""Scenario files: loading, `extends`, parameter overrides and validation.
+
+A scenario is a TOML file; see scenarios/README.md for every key. Validation happens before any
+simulation; every problem is reported as a :class:`ScenarioError` naming the file and key path.
+"""
+
+from __future__ import annotations
+
+import difflib
+import tomllib
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from sim.calendar import parse_month
+from sim.params import Parameters, load_parameters
+
+
+class ScenarioError(Exception):
+    """An invalid scenario or sweep file: names the file and the key path."""
+
+    def __init__(self, file: Path | str, key: str, message: str):
+        self.file = str(file)
+        self.key = key
+        self.message = message
+        where = f"{self.file}: {key}: " if key else f"{self.file}: "
+        super().__init__(where + message)
+
+
+def _suggest(word: str, options: list[str]) -> str:
+    close = difflib.get_close_matches(word, options, n=1, cutoff=0.6)
+    return f"; did you mean '{close[0]}'?" if close else ""
+
+
+Month = Annotated[str, Field(description="a month as 'YYYY-MM'")]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+
+def _check_month(value: str) -> str:
+    parse_month(value)
+    return value
+
+
+class RunSettings(_Strict):
+    """When the simulation starts and ends, and how many people one worker agent stands for."""
+
+    start: Month = "2021-01"
+    end: Month = "2030-12"
+    scale: int = Field(10, ge=1, le=1000)
+    replicates: int = Field(1, ge=1, le=100000)
+    seed: int = Field(1, ge=0, le=2**32 - 1)
+
+    _months = field_validator("start", "end")(_check_month)
+
+    @model_validator(mode="after")
+    def _ordered(self) -> RunSettings:
+        if parse_month(self.end) < parse_month(self.start):
+            raise ValueError(f"end {self.end} is before start {self.start}")
+        return self
+
+
+class _Policy(_Strict):
+    name: str | None = None
+    start: Month
+    end: Month
+
+    _months = field_validator("start", "end")(_check_month)
+
+    @model_validator(mode="after")
+    def _ordered(self) -> _Policy:
+        if parse_month(self.end) < parse_month(self.start):
+            raise ValueError(f"end {self.end} is before start {self.start}")
+        return self
+
+
+class RentReduction(_Policy):
+    """Government pays part of the rent of eligible firms in the named parks."""
+
+    kind: Literal["rent_reduction"]
+    parks: list[str] = Field(min_length=1)
+    sectors: list[str] | None = None
+    share: float = Field(ge=0, le=1)
+    firms: Literal["all", "new_settlers"] = "new_settlers"
+    new_settler_months: int = Field(36, ge=1, le=600)
+
+
+class Talent(_Policy):
+    """Subsidies to practitioners who recently arrived (income-tax relief, housing, schools...)."""
+
+    kind: Literal["talent"]
+    parks: list[str] | None = None
+    sectors: list[str] | None = None
+    eligible_months: int | None = Field(None, ge=1, le=600)
+    income_tax_relief: float = Field(0.0, ge=0, le=1)
+    housing_subsidy_yuan_month: float = Field(0.0, ge=0, le=100000)
+    resettlement_subsidy_yuan: float = Field(0.0, ge=0, le=10000000)
+    school_places_per_year: float = Field(0.0, ge=0, le=1000000)
+    training_places_per_year: float = Field(0.0, ge=0, le=1000000)
+
+
+class ScaleUpAwards(_Policy):
+    """One-off awards to firms whose trailing-12-month revenue first crosses a threshold."""
+
+    kind: Literal["scale_up_awards"]
+    thresholds_bn_yuan: list[float] = Field(min_length=1)
+    awards_m_yuan: list[float] = Field(min_length=1)
+    parks: list[str] | None = None
+    sectors: list[str] | None = None
+
+    @model_validator(mode="after")
+    def _paired(self) -> ScaleUpAwards:
+        if len(self.thresholds_bn_yuan) != len(self.awards_m_yuan):
+            raise ValueError("thresholds_bn_yuan and awards_m_yuan must have the same length")
+        if any(t <= 0 for t in self.thresholds_bn_yuan) or any(a < 0 for a in self.awards_m_yuan):
+            raise ValueError("thresholds must be > 0 and awards >= 0")
+        if sorted(self.thresholds_bn_yuan) != self.thresholds_bn_yuan:
+            raise ValueError("thresholds_bn_yuan must be in increasing order")
+        return self
+
+
+class LeadingEnterprises(_Policy):
+    """Leading enterprises settle in a park and draw follower firms after them."""
+
+    kind: Literal["leading_enterprises"]
+    count: int = Field(ge=0, le=10000)
+    park: str
+    sector: str
+    staff: float | None = Field(None, gt=0, le=100000)
+    followers: float | None = Field(None, ge=0, le=10000)
+    settlement_subsidy_m_yuan: float | None = Field(None, ge=0, le=100000)
+
+
+class ApplicationScenarios(_Policy):
+    """Public project opportunities released each month for firms to build and test products."""
+
+    kind: Literal["application_scenarios"]
+    per_month: float = Field(ge=0, le=100000)
+    value_m_yuan: float = Field(8.307, gt=0, le=100000)
+    sectors: list[str] | None = None
+
+
+class OfficeSupply(_Policy):
+    """Office floor area delivered to parks, spread evenly over the policy's months."""
+
+    kind: Literal["office_supply"]
+    parks: list[str] = Field(min_length=1)
+    area_m2: float = Field(ge=0, le=1e9)
+    cost_yuan_per_m2: float | None = Field(None, ge=0, le=1e6)
+
+
+Policy = Annotated[
+    RentReduction
+    | Talent
+    | ScaleUpAwards
+    | LeadingEnterprises
+    | ApplicationScenarios
+    | OfficeSupply,
+    Field(discriminator="kind"),
+]
+POLICY_KINDS = [
+    "rent_reduction",
+    "talent",
+    "scale_up_awards",
+    "leading_enterprises",
+    "application_scenarios",
+    "office_supply",
+]
+
+
+class ScenarioFile(_Strict):
+    """One scenario file as written (before `extends` is resolved)."""
+
+    name: str = Field(min_length=1, max_length=100, pattern=r"^[A-Za-z0-9_.\-]+$")
+    description: str = ""
+    extends: str | None = None
+    drop_policies: list[str] = Field(default_factory=list)
+    run: dict[str, Any] = Field(default_factory=dict)
+    parameters: dict[str, Any] = Field(default_factory=dict)
+    policies: list[Policy] = Field(default_factory=list)
+
+
+class Scenario(BaseModel):
+    """A fully resolved scenario: run settings, parameter overrides and the policy list."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str
+    description: str = ""
+    source: str = ""
+    run: RunSettings = Field(default_factory=RunSettings)
+    parameters: dict[str, float | int] = Field(default_factory=dict)
+    policies: list[Policy] = Field(default_factory=list)
+
+    def params(self, base: Parameters | None = None) -> Parameters:
+        """The parameter set in force: the file's values with this scenario's overrides."""
+        base = base if base is not None else load_parameters()
+        return base.with_overrides(self.parameters)
+
+
+# ----------------------------------------------------------------------------------------------
+# Loading
+
+
+def _loc(loc: tuple) -> str:
+    out = ""
+    for part in loc:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        elif part in POLICY_KINDS:
+            continue  # pydantic adds the union tag to the path
+        else:
+            out += ("." if out else "") + str(part)
+    return out
+
+
+def _friendly(err: dict, data: dict) -> tuple[str, str]:
+    """Turn one pydantic error into (key path, message)."""
+    loc = err["loc"]
+    key = _loc(loc)
+    kind = err["type"]
+    if kind == "extra_forbidden":
+        parent = loc[:-1]
+        word = str(loc[-1])
+        model_fields = _fields_at(parent, data)
+        return key, f"unknown key '{word}'{_suggest(word, model_fields)}"
+    if kind in ("union_tag_invalid", "union_tag_not_found"):
+        tag = err.get("ctx", {}).get("tag", "")
+        if kind == "union_tag_not_found":
+            return key + ".kind", f"missing 'kind'; one of {', '.join(POLICY_KINDS)}"
+        return key + ".kind", f"unknown policy kind '{tag}'{_suggest(tag, POLICY_KINDS)}"
+    if kind == "missing":
+        return key, "required key is missing"
+    got = err.get("input")
+    shown = f" (got {got!r})" if not isinstance(got, dict | list) else ""
+    msg = err["msg"]
+    if msg.startswith("Value error, "):
+        msg = msg[len("Value error, ") :]
+    return key, msg[0].lower() + msg[1:] + shown
+
+
+_POLICY_MODELS = {
+    "rent_reduction": RentReduction,
+    "talent": Talent,
+    "scale_up_awards": ScaleUpAwards,
+    "leading_enterprises": LeadingEnterprises,
+    "application_scenarios": ApplicationScenarios,
+    "office_supply": OfficeSupply,
+}
+
+
+def _fields_at(parent: tuple, data: dict) -> list[str]:
+    if not parent:
+        return list(ScenarioFile.model_fields)
+    if parent[0] == "run":
+        return list(RunSettings.model_fields)
+    if parent[0] == "policies" and len(parent) >= 2:
+        try:
+            kind = data["policies"][parent[1]].get("kind")
+        except (IndexError, AttributeError, KeyError):
+            kind = None
+        model = _POLICY_MODELS.get(kind)
+        return list(model.model_fields) if model else []
+    return []
+
+
+def _read_toml(path: Path, key: str = "") -> dict:
+    if not path.is_file():
+        raise ScenarioError(path, key, "file not found")
+    try:
+        with path.open("rb") as fh:
+            return tomllib.load(fh)
+    except tomllib.TOMLDecodeError as exc:
+        raise ScenarioError(path, "", f"not valid TOML: {exc}") from None
+
+
+def _validate_file(path: Path, data: dict) -> ScenarioFile:
+    try:
+        parsed = ScenarioFile.model_validate(data)
+    except ValidationError as exc:
+        key, msg = _friendly(exc.errors()[0], data)
+        raise ScenarioError(path, key, msg) from None
+    if parsed.run:
+        try:
+            RunSettings.model_validate({**RunSettings().model_dump(), **parsed.run})
+        except ValidationError as exc:
+            err = exc.errors()[0]
+            key, msg = _friendly({**err, "loc": ("run", *err["loc"])}, data)
+            raise ScenarioError(path, key, msg) from None
+    return parsed
+
+
+def _check_overrides(path: Path, overrides: dict, params: Parameters) -> dict[str, float]:
+    """Flatten `[parameters]` to dotted keys; check each key, type and range."""
+    flat: dict[str, float] = {}
+    groups = sorted({k.split(".")[0] for k in params.specs})
+    for group, table in overrides.items():
+        if not isinstance(table, dict):
+            raise ScenarioError(
+                path,
+                f"parameters.{group}",
+                f"expected a table of parameters (e.g. [parameters.{group}])",
+            )
+        if group not in groups:
+            raise ScenarioError(
+                path,
+                f"parameters.{group}",
+                f"unknown parameter group '{group}'{_suggest(group, groups)}",
+            )
+        names = [k.split(".", 1)[1] for k in params.specs if k.startswith(group + ".")]
+        for name, value in table.items():
+            key = f"{group}.{name}"
+            where = f"parameters.{key}"
+            if key not in params.specs:
+                raise ScenarioError(
+                    path, where, f"unknown parameter '{name}'{_suggest(name, names)}"
+                )
+            spec = params.specs[key]
+            if isinstance(value, bool) or not isinstance(value, int | float):
+                raise ScenarioError(path, where, f"expected a number, got {value!r}")
+            if isinstance(spec.value, int) and not isinstance(spec.value, bool):
+                if isinstance(value, float) and not value.is_integer():
+                    raise ScenarioError(path, where, f"expected a whole number, got {value!r}")
+                value = int(value)
+            if spec.min is not None and value < spec.min:
+                raise ScenarioError(
+                    path, where, f"{value} is below the minimum {spec.min} ({spec.unit})"
+                )
+            if spec.max is not None and value > spec.max:
+                raise ScenarioError(
+                    path, where, f"{value} is above the maximum {spec.max} ({spec.unit})"
+                )
+            flat[key] = value
+    return flat
+
+
+def _check_places(path: Path, policies: list, params: Parameters) -> None:
+    parks = params.park_ids
+    sectors = params.sector_ids
+    for i, pol in enumerate(policies):
+        for field_name in ("parks", "park", "sectors", "sector"):
+            value = getattr(pol, field_name, None)
+            if value is None:
+                continue
+            known = parks if field_name.startswith("park") else sectors
+            values = [value] if isinstance(value, str) else value
+            for j, item in enumerate(values):
+                if item not in known:
+                    sub = f"[{j}]" if not isinstance(value, str) else ""
+                    what = "park" if field_name.startswith("park") else "sector"
+                    raise ScenarioError(
+                        path,
+                        f"policies[{i}].{field_name}{sub}",
+                        f"unknown {what} '{item}'{_suggest(item, known)}",
+                    )
+        if getattr(pol, "kind", "") in ("office_supply",) and "outside" in pol.parks:
+            raise ScenarioError(
+                path, f"policies[{i}].parks", "office space cannot be added 'outside' any park"
+            )
+
+
+def _drop(policies: list, patterns: list[str]) -> list:
+    if not patterns:
+        return policies
+    return [
+        p
+        for p in policies
+        if not any(pat in ("*", p.kind) or (p.name and pat == p.name) for pat in patterns)
+    ]
+
+
+def _resolve(path: Path, params: Parameters, chain: tuple[Path, ...]) -> dict:
+    data = _read_toml(path)
+    if not isinstance(data, dict):
+        raise ScenarioError(path, "", "expected a TOML table")
+    parsed = _validate_file(path, data)
+    _check_places(path, parsed.policies, params)
+    overrides = _check_overrides(path, parsed.parameters, params)
+    merged: dict[str, Any] = {"run": {}, "parameters": {}, "policies": []}
+    if parsed.extends:
+        parent = (path.parent / parsed.extends).resolve()
+        if parent in chain or parent == path.resolve():
+            cycle = " -> ".join(str(p.name) for p in (*chain, path.resolve(), parent))
+            raise ScenarioError(path, "extends", f"circular extends: {cycle}")
+        if not parent.is_file():
+            raise ScenarioError(path, "extends", f"file not found: {parsed.extends}")
+        merged = _resolve(parent, params, (*chain, path.resolve()))
+    merged["run"] = {**merged["run"], **parsed.run}
+    merged["parameters"] = {**merged["parameters"], **overrides}
+    merged["policies"] = _drop(merged["policies"], parsed.drop_policies) + list(parsed.policies)
+    merged["name"] = parsed.name
+    merged["description"] = parsed.description or merged.get("description", "")
+    return merged
+
+
+def load_scenario(path: str | Path, params: Parameters | None = None) -> Scenario:
+    """Read, resolve and validate a scenario file; raise ScenarioError on any problem."""
+    path = Path(path)
+    params = params if params is not None else load_parameters()
+    merged = _resolve(path, params, ())
+    try:
+        run = RunSettings.model_validate(merged["run"])
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        key, msg = _friendly({**err, "loc": ("run", *err["loc"])}, merged)
+        raise ScenarioError(path, key, msg) from None
+    return Scenario(
+        name=merged["name"],
+        description=merged["description"],
+        source=str(path),
+        run=run,
+        parameters=merged["parameters"],
+        policies=merged["policies"],
+    )

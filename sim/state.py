@@ -1,0 +1,125 @@
+"""Structure-of-arrays state: one numpy array per attribute, one row per firm or worker agent."""
+
+from __future__ import annotations
+
+import numpy as np
+
+# Worker status codes.
+GONE = 0
+EMPLOYED = 1
+SEEKING = 2
+
+
+class Table:
+    """Growable columns of equal length; rows ``[0, n)`` are in use.
+
+    Args:
+        columns: name -> (dtype, fill value for new rows).
+        capacity: initial number of rows allocated.
+
+    """
+
+    def __init__(self, columns: dict[str, tuple[str, float]], capacity: int = 1024):
+        self._spec = columns
+        self.n = 0
+        self._cap = max(16, capacity)
+        for name, (dtype, fill) in columns.items():
+            setattr(self, name, np.full(self._cap, fill, dtype=dtype))
+
+    @property
+    def capacity(self) -> int:
+        """Rows allocated."""
+        return self._cap
+
+    def _grow(self, need: int) -> None:
+        new_cap = max(need, int(self._cap * 1.5) + 16)
+        for name, (dtype, fill) in self._spec.items():
+            old = getattr(self, name)
+            shape = (new_cap, *old.shape[1:])
+            arr = np.full(shape, fill, dtype=dtype)
+            arr[: self._cap] = old
+            setattr(self, name, arr)
+        self._cap = new_cap
+
+    def append(self, count: int, **values) -> np.ndarray:
+        """Add ``count`` rows; set the given columns; return their indices."""
+        start = self.n
+        if start + count > self._cap:
+            self._grow(start + count)
+        self.n = start + count
+        rows = np.arange(start, start + count)
+        for name, value in values.items():
+            getattr(self, name)[start : start + count] = value
+        return rows
+
+    def keep(self, mask: np.ndarray) -> np.ndarray:
+        """Drop rows where ``mask`` is False (order kept); return old row index of each kept row."""
+        kept = np.flatnonzero(mask[: self.n])
+        for name in self._spec:
+            arr = getattr(self, name)
+            arr[: kept.size] = arr[kept]
+            arr[kept.size : self.n] = self._spec[name][1]
+        self.n = kept.size
+        return kept
+
+
+class FirmTable(Table):
+    """Firm rows. A firm agent stands for ``weight`` identical firms (1, or K when sampled)."""
+
+    def __init__(self, capacity: int = 1024):
+        super().__init__(
+            {
+                "alive": ("bool", False),
+                "weight": ("float64", 1.0),
+                "park": ("int16", 0),
+                "sector": ("int16", 0),
+                "kind": ("int8", 0),
+                "born": ("int32", 0),
+                "settled": ("int32", 0),
+                "died": ("int32", -1),
+                "staff": ("int64", 0),
+                "productivity": ("float64", 0.0),
+                "wage_premium": ("float64", 1.0),
+                "other_cost_share": ("float64", 0.0),
+                "demand": ("float64", 0.0),
+                "contract": ("float64", 0.0),
+                "revenue": ("float64", 0.0),
+                "trailing_revenue": ("float64", 0.0),
+                "profit": ("float64", 0.0),
+                "cash": ("float64", 0.0),
+                "vacancies": ("int64", 0),
+                "layoff_share": ("float64", 0.0),
+            },
+            capacity,
+        )
+        self.revenue_history = np.zeros((self.capacity, 12))
+
+    def _grow(self, need: int) -> None:
+        old = self.revenue_history
+        super()._grow(need)
+        self.revenue_history = np.zeros((self.capacity, 12))
+        self.revenue_history[: old.shape[0]] = old
+
+
+class WorkerTable(Table):
+    """Worker rows. Each worker agent stands for ``scale`` people; ``pid`` is its lasting id."""
+
+    def __init__(self, capacity: int = 1024):
+        super().__init__(
+            {
+                "pid": ("int64", -1),
+                "status": ("int8", GONE),
+                "employer": ("int64", -1),
+                "arrived": ("int32", -(10**6)),
+                "family": ("bool", False),
+            },
+            capacity,
+        )
+        self.next_pid = 0
+
+    def add(self, count: int, **values) -> np.ndarray:
+        """Add ``count`` new people with fresh ids; return their rows."""
+        rows = self.append(count, **values)
+        self.pid[rows] = np.arange(self.next_pid, self.next_pid + count)
+        self.next_pid += count
+        return rows
