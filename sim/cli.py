@@ -116,16 +116,22 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
-    """Validate scenario files; print a one-line summary of each."""
+    """Validate scenario files; print one line per file, exit 2 if any is invalid."""
     params = load_parameters()
+    status = 0
     for path in args.scenarios:
-        sc = load_scenario(path, params)
+        try:
+            sc = load_scenario(path, params)
+        except ScenarioError as exc:
+            print(f"cqsim: error: {exc}", file=sys.stderr)
+            status = EXIT_BAD_INPUT
+            continue
         kinds = ", ".join(sorted({p.kind for p in sc.policies})) or "no policies"
         print(
             f"ok  {path}: '{sc.name}', {sc.run.start} to {sc.run.end}, scale {sc.run.scale}, "
             f"{len(sc.policies)} policies ({kinds}), {len(sc.parameters)} parameter overrides"
         )
-    return 0
+    return status
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -390,22 +390,26 @@ def operate_firms(m: ClusterModel) -> None:
     relocate_firms(m)
 
 
-def park_utility(m: ClusterModel, settling: bool = True) -> np.ndarray:
-    """Deterministic utility of each (park, sector) for a firm choosing where to settle.
+def settler_discount(m: ClusterModel) -> np.ndarray:
+    """Rent share a firm settling now would have paid for it, by (park, sector)."""
+    discount = np.zeros((m.n_parks, m.n_sectors))
+    for pol in m.policies_of("rent_reduction"):
+        discount = np.maximum(discount, pol.settler_discount())
+    return discount
+
+
+def park_utility(m: ClusterModel, discount: np.ndarray | None = None) -> np.ndarray:
+    """Deterministic utility of each (park, sector) for a firm choosing where to be.
 
     The log of the park's floor area (bigger parks offer more sites), a park constant calibrated
-    so that entrants spread over parks like the 2021 firm stock, minus net rent (after the rent
-    reductions a new settler would get), plus the pull of the sector's relative concentration in
-    the park (location quotient) and of the park's focus sectors.
+    so that entrants spread over parks like the 2021 firm stock, minus net rent (after the given
+    rent discounts), plus the pull of the sector's relative concentration in the park (location
+    quotient) and of the park's focus sectors.
     """
     p = m.params.firms
     f = m.firms
     n = f.n
-    discount = np.zeros((m.n_parks, m.n_sectors))
-    if settling:
-        for pol in m.policies_of("rent_reduction"):
-            discount = np.maximum(discount, pol.settler_discount())
-    net_rent = m.park_rent[:, None] * (1 - discount)
+    net_rent = m.park_rent[:, None] * (1 - (0.0 if discount is None else discount))
     heads = f.weight[:n] * m.firm_size_people() * f.alive[:n]
     by_cell = np.zeros((m.n_parks, m.n_sectors))
     np.add.at(by_cell, (f.park[:n], f.sector[:n]), heads)
@@ -431,7 +435,7 @@ def calibrate_park_constants(m: ClusterModel, iterations: int = 50) -> None:
     target = target / target.sum()
     m.park_constant = np.zeros(m.n_parks)
     for _ in range(iterations):
-        utility = park_utility(m, settling=False)
+        utility = park_utility(m)
         prob = np.exp(utility - utility.max(axis=0, keepdims=True))
         prob /= prob.sum(axis=0, keepdims=True)
         predicted = prob @ m.sector_share
@@ -449,13 +453,20 @@ def choose_parks(
     sectors: np.ndarray,
     rng: np.random.Generator,
     current: np.ndarray | None = None,
+    current_discount: np.ndarray | None = None,
 ) -> np.ndarray:
-    """Logit choice of park for firms of the given sectors (staying is free, moving is not)."""
-    utility = park_utility(m).T[sectors]  # (firms, parks)
+    """Logit choice of park for firms of the given sectors.
+
+    Firms already in a park (``current``) keep the rent discount they have there
+    (``current_discount``) if they stay, and pay the moving cost if they go.
+    """
+    utility = park_utility(m, settler_discount(m)).T[sectors]  # (firms, parks)
     utility = np.where(park_open(m)[None, :], utility, -np.inf)
     if current is not None:
         stay = np.arange(m.n_parks)[None, :] == current[:, None]
-        utility = np.where(stay, park_utility(m, settling=False).T[sectors], utility)
+        base = park_utility(m).T[sectors, current]
+        kept = m.params.firms.rent_utility_per_yuan * m.park_rent[current] * current_discount
+        utility = np.where(stay, (base + kept)[:, None], utility)
         utility = utility - m.params.firms.moving_cost_utility * ~stay
     return np.argmax(utility + rng.gumbel(size=utility.shape), axis=1)
 
@@ -469,7 +480,13 @@ def relocate_firms(m: ClusterModel) -> None:
     movers = np.flatnonzero(f.alive[:n] & (draws < m.params.firms.relocation_probability))
     if movers.size == 0:
         return
-    new = choose_parks(m, f.sector[movers], rng, current=f.park[movers].astype(np.int64))
+    new = choose_parks(
+        m,
+        f.sector[movers],
+        rng,
+        current=f.park[movers].astype(np.int64),
+        current_discount=rent_discount(m)[movers],
+    )
     moved = movers[new != f.park[movers]]
     f.park[moved] = new[new != f.park[movers]]
     f.settled[moved] = m.month
@@ -574,8 +591,8 @@ def enter_firms(m: ClusterModel) -> None:
     local = e.spinoff_rate * m.workforce / 1000.0
     created += spawn_firms(m, local, e.local_size_median, e.local_size_sigma, 1, rng)
 
-    with_policy = park_utility(m, settling=True)
-    without = park_utility(m, settling=False)
+    with_policy = park_utility(m, settler_discount(m))
+    without = park_utility(m)
     is_open = park_open(m)[:, None]
     logsum = np.log(np.sum(np.where(is_open, np.exp(with_policy), 0.0), axis=0))
     logsum0 = np.log(np.sum(np.where(is_open, np.exp(without), 0.0), axis=0))
