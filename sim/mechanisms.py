@@ -728,6 +728,8 @@ def migrate(m: ClusterModel) -> None:
     base = np.where(employed, mig.out_rate_employed, mig.out_rate_seeker)
     stay_value = np.log(m.relative_wage) + personal
     leave = (status != GONE) & (rng.random(n) < base * np.exp(-mig.income_elasticity * stay_value))
+    left_jobs = w.employer[:n][leave & employed]
+    m.firms.staff[: m.firms.n] -= np.bincount(left_jobs, minlength=m.firms.n)[: m.firms.n]
     status[leave] = GONE
     w.employer[:n][leave] = -1
     m.month_flows["out_migrants"] = float(np.count_nonzero(leave) * k)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import multiprocessing
 import os
 import platform
 import shutil
@@ -184,7 +185,9 @@ def run(
         else:
             jobs = [(scenario, k, s, params) for k, s in enumerate(seeds)]
             frames = []
-            with ProcessPoolExecutor(max_workers=workers) as pool:
+            with ProcessPoolExecutor(
+                max_workers=workers, mp_context=multiprocessing.get_context("forkserver")
+            ) as pool:
                 for frame in pool.map(_run_one, jobs):
                     frames.append(frame)
                     bar.update(months)

@@ -1,0 +1,243 @@
+"""Behaviour of the model that users rely on: determinism, policy directions, accounting."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import sim
+from sim.agents import Firm, Park, Worker
+from sim.metrics import METRICS
+from sim.model import ClusterModel
+from sim.scenario import load_scenario
+from sim.targets import aggregate
+
+SCENARIOS = Path(sim.__file__).resolve().parent.parent / "scenarios"
+SEEDS = 3
+
+
+def _run(name: str, end: str = "2025-12", replicates: int = SEEDS, seed: int = 101, **kw):
+    return sim.run(SCENARIOS / f"{name}.toml", replicates=replicates, seed=seed, end=end, **kw)
+
+
+@pytest.fixture(scope="module")
+def paired() -> dict[str, sim.RunResult]:
+    """The shipped scenarios run with the same seeds (common random numbers)."""
+    names = ["baseline", "no_policy", "rent_cut_jinfeng", "talent_package", "double_scenarios"]
+    return {name: _run(name) for name in names}
+
+
+def _per_seed(result: sim.RunResult, metric: str, how: str, year: int) -> np.ndarray:
+    return aggregate(result.trajectories, metric, how, year).sort_index().to_numpy()
+
+
+# ------------------------------------------------------------------------------ determinism
+
+
+def test_same_seed_gives_bit_identical_output():
+    a = _run("baseline", end="2022-06", replicates=2, seed=7)
+    b = _run("baseline", end="2022-06", replicates=2, seed=7)
+    pd.testing.assert_frame_equal(a.trajectories, b.trajectories, check_exact=True)
+
+
+def test_different_seeds_differ():
+    a = _run("baseline", end="2022-06", replicates=1, seed=7).trajectories
+    b = _run("baseline", end="2022-06", replicates=1, seed=8).trajectories
+    assert not np.array_equal(a["value"].to_numpy(), b["value"].to_numpy())
+
+
+def test_output_does_not_depend_on_worker_processes():
+    serial = _run("baseline", end="2021-12", replicates=3, seed=3, workers=1)
+    parallel = _run("baseline", end="2021-12", replicates=3, seed=3, workers=2)
+    pd.testing.assert_frame_equal(serial.trajectories, parallel.trajectories, check_exact=True)
+
+
+def test_replicate_k_uses_seed_plus_k():
+    result = _run("baseline", end="2021-02", replicates=3, seed=40)
+    seeds = result.trajectories.groupby("replicate")["seed"].first().to_dict()
+    assert seeds == {0: 40, 1: 41, 2: 42}
+
+
+# ------------------------------------------------------------------------------ policy directions
+
+
+def test_rent_cut_raises_that_parks_occupancy(paired):
+    base = _per_seed(paired["baseline"], "park.jinfeng_software.occupancy", "mean_year", 2025)
+    cut = _per_seed(
+        paired["rent_cut_jinfeng"], "park.jinfeng_software.occupancy", "mean_year", 2025
+    )
+    assert np.all(cut > base), (cut, base)
+
+
+def test_rent_cut_costs_money(paired):
+    base = _per_seed(paired["baseline"], "policy_cost_rent_reduction_bn_yuan", "sum_year", 2024)
+    cut = _per_seed(
+        paired["rent_cut_jinfeng"], "policy_cost_rent_reduction_bn_yuan", "sum_year", 2024
+    )
+    assert np.all(cut > base)
+
+
+def test_talent_package_raises_in_migration_and_workforce(paired):
+    for metric, how in (("in_migrants", "sum_year"), ("workforce", "december")):
+        base = _per_seed(paired["baseline"], metric, how, 2025)
+        talent = _per_seed(paired["talent_package"], metric, how, 2025)
+        assert np.all(talent > base), (metric, talent, base)
+
+
+def test_more_application_scenarios_raise_revenue(paired):
+    base = _per_seed(paired["baseline"], "revenue_bn_yuan", "sum_year", 2025)
+    double = _per_seed(paired["double_scenarios"], "revenue_bn_yuan", "sum_year", 2025)
+    assert np.all(double > base)
+    released = _per_seed(
+        paired["double_scenarios"], "application_scenarios_released", "sum_year", 2024
+    )
+    assert np.all(released == 2 * 1629)  # 271.4667 a month, fractions carried
+
+
+def test_no_policy_ends_below_baseline(paired):
+    for metric, how in (("revenue_bn_yuan", "sum_year"), ("workforce", "december")):
+        base = _per_seed(paired["baseline"], metric, how, 2025)
+        none = _per_seed(paired["no_policy"], metric, how, 2025)
+        assert np.all(none < base), (metric, none, base)
+    cost = paired["no_policy"].trajectories
+    assert cost.loc[cost["metric"] == "policy_cost_bn_yuan", "value"].sum() == 0
+
+
+def test_application_scenario_counts_match_the_stated_programme(paired):
+    traj = paired["baseline"].trajectories
+    assert (
+        aggregate(traj, "application_scenarios_released", "cumulative_to_june", 2022) == 45
+    ).all()
+    assert (aggregate(traj, "application_scenarios_released", "sum_2022_2024", 2024) == 4117).all()
+
+
+# ------------------------------------------------------------------------------ accounting
+
+
+def _wide(result: sim.RunResult, replicate: int = 0) -> pd.DataFrame:
+    return result.wide(replicate)
+
+
+def _check_accounting(wide: pd.DataFrame) -> None:
+    firms = wide["firms"].to_numpy()
+    entries = wide["firm_entries"].to_numpy()
+    exits = wide["firm_exits"].to_numpy()
+    np.testing.assert_allclose(firms[1:], firms[:-1] + entries[1:] - exits[1:], rtol=0, atol=1e-6)
+    assert (wide["workforce"] <= wide["people_in_city"]).all()
+    np.testing.assert_allclose(wide["workforce"] + wide["job_seekers"], wide["people_in_city"])
+    assert (wide["sc_revenue_bn_yuan"] <= wide["revenue_bn_yuan"] + 1e-9).all()
+    parks = [c for c in wide.columns if c.startswith("park.") and c.endswith(".revenue_bn_yuan")]
+    np.testing.assert_allclose(wide[parks].sum(axis=1), wide["revenue_bn_yuan"], rtol=1e-9)
+    kinds = [c for c in wide.columns if c.startswith("policy_cost_") and c != "policy_cost_bn_yuan"]
+    np.testing.assert_allclose(wide[kinds].sum(axis=1), wide["policy_cost_bn_yuan"], rtol=1e-9)
+    sized = [
+        "firms_rev_10m_plus",
+        "firms_rev_100m_plus",
+        "firms_rev_1bn_plus",
+        "firms_rev_10bn_plus",
+    ]
+    assert (np.diff(wide[sized].to_numpy(), axis=1) <= 0).all()
+    assert (wide[sized[0]] <= wide["firms"]).all()
+    values = wide.to_numpy()
+    assert not np.isnan(values).any()
+    assert (values >= 0).all()
+
+
+def test_accounting_holds_every_month(paired):
+    for result in paired.values():
+        for k in range(SEEDS):
+            _check_accounting(_wide(result, k))
+
+
+@settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    seed=st.integers(0, 2**31),
+    scale=st.sampled_from([5, 10, 20]),
+    quit_rate=st.floats(0.0, 0.1),
+    rent_share=st.floats(0.0, 1.0),
+)
+def test_accounting_holds_for_any_seed_scale_and_lever(seed, scale, quit_rate, rent_share):
+    scenario = load_scenario(SCENARIOS / "baseline.toml")
+    policies = [
+        p.model_copy(update={"share": rent_share}) if p.kind == "rent_reduction" else p
+        for p in scenario.policies
+    ]
+    scenario = scenario.model_copy(
+        update={
+            "parameters": {"labour.quit_rate": quit_rate},
+            "policies": policies,
+            "run": scenario.run.model_copy(update={"end": "2022-06", "scale": scale}),
+        }
+    )
+    _check_accounting(sim.run(scenario, seed=seed).wide(0))
+
+
+def test_every_design_metric_is_recorded(paired):
+    recorded = set(paired["baseline"].trajectories["metric"].unique())
+    design = {
+        "revenue_bn_yuan", "sc_revenue_bn_yuan", "workforce", "job_seekers", "firms",
+        "firm_entries", "firm_exits", "firms_rev_10m_plus", "firms_rev_100m_plus",
+        "firms_rev_1bn_plus", "firms_rev_10bn_plus", "office_area_m2", "occupied_area_m2",
+        "in_migrants", "out_migrants", "mean_wage_yuan", "policy_cost_bn_yuan",
+        "application_scenarios_released",
+    }  # fmt: skip
+    assert design <= recorded
+    assert set(METRICS) <= recorded
+
+
+# ------------------------------------------------------------------------------ 2021 state
+
+
+@pytest.fixture(scope="module")
+def start_2022() -> sim.RunResult:
+    return sim.run(SCENARIOS / "baseline.toml", replicates=6, seed=1, end="2022-12")
+
+
+def test_2021_revenue_and_workforce_match_observations(start_2022):
+    traj = start_2022.trajectories
+    revenue = np.median(aggregate(traj, "revenue_bn_yuan", "sum_year", 2021))
+    workforce = np.median(aggregate(traj, "workforce", "december", 2021))
+    assert abs(revenue / 282.4 - 1) < 0.02, revenue
+    assert abs(workforce / 263_000 - 1) < 0.02, workforce
+
+
+def test_first_batch_parks_hold_about_70_percent(start_2022):
+    share = np.median(
+        aggregate(start_2022.trajectories, "first_batch_revenue_share", "mean_year", 2021)
+    )
+    assert 0.66 <= share <= 0.72, share
+
+
+def test_about_300_firms_in_science_city_in_2022(start_2022):
+    firms = np.median(aggregate(start_2022.trajectories, "sc_firms", "mean_year", 2022))
+    assert 240 <= firms <= 360, firms
+
+
+# ------------------------------------------------------------------------------ Mesa views
+
+
+def test_agents_are_mesa_views_of_the_arrays():
+    scenario = load_scenario(SCENARIOS / "baseline.toml")
+    scenario = scenario.model_copy(
+        update={"run": scenario.run.model_copy(update={"end": "2021-06"})}
+    )
+    model = ClusterModel(scenario, seed=5)
+    model.run()
+    by_type = model.agents_by_type
+    assert len(by_type[Park]) == len(model.params.parks)
+    alive = int(model.firms.alive[: model.firms.n].sum())
+    assert len(by_type[Firm]) == alive
+    assert len(by_type[Worker]) * model.scale == model.people_in_city
+    employed = by_type[Worker].select(lambda w: w.status == "employed")
+    assert len(employed) * model.scale == model.workforce
+    worker = next(iter(employed))
+    assert worker.employer is not None and worker.wage_yuan > 0
+    firm_staff = sum(f.staff * f.weight for f in by_type[Firm])
+    assert firm_staff == pytest.approx(model.workforce)
+    model.step()  # views follow departures and arrivals when looked at again
+    assert len(model.agents_by_type[Worker]) * model.scale == model.people_in_city
