@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
@@ -52,7 +53,11 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--out", type=Path, help="output folder (default runs/<scenario name>)")
     run.add_argument("--scale", type=_positive_int, help="people per worker agent")
     run.add_argument("--end", help="last month, YYYY-MM")
-    run.add_argument("--workers", type=_positive_int, default=1, help="processes (default 1)")
+    run.add_argument(
+        "--workers",
+        type=_positive_int,
+        help="processes (default: one per core, at most one per replicate)",
+    )
     run.add_argument("--quiet", action="store_true", help="no progress bar")
 
     val = sub.add_parser("validate", help="check scenario files without running them")
@@ -96,11 +101,13 @@ def cmd_run(args: argparse.Namespace) -> int:
     out = args.out or Path("runs") / scenario.name
     if out.exists() and not out.is_dir():
         raise ScenarioError("command line", "--out", f"{out} exists and is not a folder")
+    replicates = args.replicates or scenario.run.replicates
+    workers = args.workers or min(replicates, os.cpu_count() or 1)
     result = run(
         scenario,
-        replicates=args.replicates,
+        replicates=replicates,
         seed=args.seed,
-        workers=args.workers,
+        workers=workers,
         params=params,
         progress=not args.quiet,
     )

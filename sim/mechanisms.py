@@ -653,12 +653,12 @@ def match_labour(m: ClusterModel) -> None:
     n = w.n
     status = w.status[:n]
     employed = status == EMPLOYED
-    employer = np.where(employed, w.employer[:n], 0)
-    u = rng.random(n)
-    closed = employed & ~f.alive[employer]
-    laid_off = employed & ~closed & (u < f.layoff_share[employer])
-    quits = employed & ~closed & ~laid_off & (u < f.layoff_share[employer] + p.quit_rate)
-    separated = closed | laid_off | quits
+    # Per firm, the chance that one of its workers separates this month: everyone if the firm
+    # closed, else its lay-off share plus the quit rate. (Employer -1 rows are masked out.)
+    alive = f.alive[: f.n]
+    firm_threshold = np.where(alive, f.layoff_share[: f.n] + p.quit_rate, 2.0)
+    u = rng.random(n, dtype=np.float32)
+    separated = employed & (u < firm_threshold[w.employer[:n]])
     status[separated] = SEEKING
     w.employer[:n][separated] = -1
     m.month_flows["separations"] = float(np.count_nonzero(separated) * m.scale)
@@ -715,19 +715,21 @@ def migrate(m: ClusterModel) -> None:
 
     # Departures, with each eligible person's subsidy as part of what keeps them.
     status = w.status[:n]
-    net_wage_all = np.zeros(n)
     employed = status == EMPLOYED
     firm_wage = m.firm_wage()
-    net_wage_all[employed] = firm_wage[w.employer[:n][employed]] * (1 - p.economy.income_tax_rate)
-    personal = np.zeros(n)
+    keep_factor = np.exp(-mig.income_elasticity * np.log(m.relative_wage))
+    by_status = np.zeros(3)
+    by_status[EMPLOYED] = mig.out_rate_employed * keep_factor
+    by_status[SEEKING] = mig.out_rate_seeker * keep_factor
+    threshold = by_status[status]
     for pol in talent:
-        eligible = pol.eligible_workers()
-        value = pol.monthly_value(firm_wage[w.employer[:n][eligible]])
+        eligible = np.flatnonzero(pol.eligible_workers())
+        wages = firm_wage[w.employer[eligible]]
+        value = pol.monthly_value(wages)
         m.book_cost("talent", float(np.sum(value)) * k)
-        personal[eligible] += np.log1p(value / net_wage_all[eligible])
-    base = np.where(employed, mig.out_rate_employed, mig.out_rate_seeker)
-    stay_value = np.log(m.relative_wage) + personal
-    leave = (status != GONE) & (rng.random(n) < base * np.exp(-mig.income_elasticity * stay_value))
+        net = wages * (1 - p.economy.income_tax_rate)
+        threshold[eligible] *= (1 + value / net) ** -mig.income_elasticity
+    leave = rng.random(n, dtype=np.float32) < threshold
     left_jobs = w.employer[:n][leave & employed]
     m.firms.staff[: m.firms.n] -= np.bincount(left_jobs, minlength=m.firms.n)[: m.firms.n]
     status[leave] = GONE
