@@ -7,6 +7,7 @@ simulation; every problem is reported as a :class:`ScenarioError` naming the fil
 from __future__ import annotations
 
 import difflib
+import math
 import tomllib
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -217,6 +218,15 @@ def _loc(loc: tuple) -> str:
     return out
 
 
+def _first_error(exc: ValidationError) -> dict:
+    """The error to report: a misspelt key first, since it also causes a 'missing' error."""
+    errors = exc.errors()
+    for err in errors:
+        if err["type"] == "extra_forbidden":
+            return err
+    return errors[0]
+
+
 def _friendly(err: dict, data: dict) -> tuple[str, str]:
     """Turn one pydantic error into (key path, message)."""
     loc = err["loc"]
@@ -235,10 +245,12 @@ def _friendly(err: dict, data: dict) -> tuple[str, str]:
     if kind == "missing":
         return key, "required key is missing"
     got = err.get("input")
-    shown = f" (got {got!r})" if not isinstance(got, dict | list) else ""
     msg = err["msg"]
     if msg.startswith("Value error, "):
         msg = msg[len("Value error, ") :]
+    shown = f" (got {got!r})" if not isinstance(got, dict | list) and repr(got) not in msg else ""
+    if "is before start" in msg:
+        key += ".end"
     return key, msg[0].lower() + msg[1:] + shown
 
 
@@ -281,7 +293,7 @@ def _validate_file(path: Path, data: dict) -> ScenarioFile:
     try:
         parsed = ScenarioFile.model_validate(data)
     except ValidationError as exc:
-        key, msg = _friendly(exc.errors()[0], data)
+        key, msg = _friendly(_first_error(exc), data)
         raise ScenarioError(path, key, msg) from None
     if parsed.run:
         try:
@@ -321,6 +333,8 @@ def _check_overrides(path: Path, overrides: dict, params: Parameters) -> dict[st
             spec = params.specs[key]
             if isinstance(value, bool) or not isinstance(value, int | float):
                 raise ScenarioError(path, where, f"expected a number, got {value!r}")
+            if not math.isfinite(value):
+                raise ScenarioError(path, where, f"expected a finite number, got {value!r}")
             if isinstance(spec.value, int) and not isinstance(spec.value, bool):
                 if isinstance(value, float) and not value.is_integer():
                     raise ScenarioError(path, where, f"expected a whole number, got {value!r}")
@@ -362,7 +376,15 @@ def _check_places(path: Path, policies: list, params: Parameters) -> None:
             )
 
 
-def _drop(policies: list, patterns: list[str]) -> list:
+def _drop(path: Path, policies: list, patterns: list[str]) -> list:
+    names = [p.name for p in policies if p.name] + [p.kind for p in policies]
+    for i, pat in enumerate(patterns):
+        if pat != "*" and pat not in names:
+            raise ScenarioError(
+                path,
+                f"drop_policies[{i}]",
+                f"no inherited policy has the name or kind '{pat}'{_suggest(pat, names)}",
+            )
     if not patterns:
         return policies
     return [
@@ -390,7 +412,9 @@ def _resolve(path: Path, params: Parameters, chain: tuple[Path, ...]) -> dict:
         merged = _resolve(parent, params, (*chain, path.resolve()))
     merged["run"] = {**merged["run"], **parsed.run}
     merged["parameters"] = {**merged["parameters"], **overrides}
-    merged["policies"] = _drop(merged["policies"], parsed.drop_policies) + list(parsed.policies)
+    merged["policies"] = _drop(path, merged["policies"], parsed.drop_policies) + list(
+        parsed.policies
+    )
     merged["name"] = parsed.name
     merged["description"] = parsed.description or merged.get("description", "")
     return merged
