@@ -1,0 +1,57 @@
+"""Shared fixtures: the shipped scenario folder and a helper that writes scenario files."""
+
+from __future__ import annotations
+
+import json
+import textwrap
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+import sim
+
+SCENARIOS_DIR = Path(sim.__file__).resolve().parent.parent / "scenarios"
+
+
+def toml_str(value: str | Path) -> str:
+    """A TOML basic string holding value (JSON string escapes are valid TOML)."""
+    return json.dumps(str(value))
+
+
+@pytest.fixture(scope="session")
+def scenarios_dir() -> Path:
+    return SCENARIOS_DIR
+
+
+@pytest.fixture(scope="session")
+def baseline_path() -> Path:
+    return SCENARIOS_DIR / "baseline.toml"
+
+
+@pytest.fixture
+def write_scenario(tmp_path: Path, baseline_path: Path) -> Callable[..., Path]:
+    """Write a scenario file into tmp_path and return its path.
+
+    ``write_scenario(body, name="child.toml", extends_baseline=True)``: the body is dedented; unless
+    it already sets ``name``, a ``name = "<stem>"`` line is added; with ``extends_baseline`` an
+    ``extends`` line pointing at the absolute path of the shipped baseline is added.
+    """
+
+    def write(body: str = "", name: str = "child.toml", extends_baseline: bool = True) -> Path:
+        body = textwrap.dedent(body).lstrip("\n")
+        head = []
+        top_level = []
+        for line in body.splitlines():
+            if line.lstrip().startswith("["):
+                break
+            top_level.append(line.split("=")[0].strip())
+        if "name" not in top_level:
+            head.append(f"name = {toml_str(Path(name).stem)}")
+        if extends_baseline:
+            head.append(f"extends = {toml_str(baseline_path)}")
+        path = tmp_path / name
+        path.write_text("\n".join([*head, body]) + "\n", encoding="utf-8")
+        return path
+
+    return write
