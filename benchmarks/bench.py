@@ -1,0 +1,254 @@
+"""Speed and memory of cqsim, and the speed-up over a naive Mesa version of the worker rules.
+
+    python benchmarks/bench.py            # full measurement, human-readable
+    python benchmarks/bench.py --json     # one JSON object
+    python benchmarks/bench.py --quick    # smoke check, well under 60 s
+    python benchmarks/bench.py --scale-check   # default scale vs scale 1, 2025 medians
+
+Each full-scale run happens in a fresh process so that its peak resident memory is its own.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import resource
+import statistics
+import subprocess
+import sys
+import time
+from importlib import metadata
+from pathlib import Path
+
+import numpy as np
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+sys.path.insert(0, str(HERE))
+
+BASELINE = ROOT / "scenarios" / "baseline.toml"
+
+
+def _scenario(scale: int, end: str | None = None, overrides: dict | None = None):
+    from sim.runner import resolve
+
+    sc = resolve(BASELINE, scale=scale, end=end)
+    if overrides:
+        sc = sc.model_copy(update={"parameters": {**sc.parameters, **overrides}})
+    return sc
+
+
+def model_seconds(scale: int, seed: int, end: str | None = None) -> float:
+    """Wall time of building and running the baseline model once (no output writing)."""
+    from sim.runner import simulate
+
+    sc = _scenario(scale, end)
+    start = time.perf_counter()
+    simulate(sc, seed)
+    return time.perf_counter() - start
+
+
+def _child(scale: int, seed: int, end: str | None) -> dict:
+    """Run in a fresh interpreter: seconds and peak RSS of one baseline run."""
+    cmd = [sys.executable, __file__, "--child", str(scale), str(seed)]
+    if end:
+        cmd += ["--end", end]
+    out = subprocess.run(cmd, capture_output=True, text=True, check=True, cwd=ROOT)
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+# ------------------------------------------------------------------ naive Mesa yardstick
+
+
+def _market_state(n_workers: int, seed: int):
+    """A baseline model at scale 1 sized to about ``n_workers`` worker agents, in June 2021."""
+    from sim.model import ClusterModel
+
+    share = 0.05
+    w0 = n_workers / (1 + share) / 1.02  # the first months' growth brings it to ~n_workers
+    sc = _scenario(
+        1,
+        "2021-12",
+        {"init.workforce_jan_2021": round(w0), "init.firms_jan_2021": round(w0 / 42)},
+    )
+    model = ClusterModel(sc, seed=seed)
+    from sim import mechanisms as mech
+
+    for _ in range(5):  # Jan-May 2021; June (no graduates arrive) is the timed month
+        model.step()
+    model.costs, model.month_flows = {}, {}
+    mech.apply_policy_calendar(model)
+    mech.update_parks(model)
+    mech.grow_demand(model)
+    mech.operate_firms(model)
+    mech.enter_firms(model)
+    return model
+
+
+def speedup_vs_naive(n_workers: int, reps: int, seed: int = 3) -> dict:
+    """Time one month of worker rules, vectorised vs naive Mesa, on the same state."""
+    from naive_workers import NaiveWorkerMarket, naive_month, vectorised_month
+
+    fast, slow, agents = [], [], 0
+    for rep in range(reps):
+        model = _market_state(n_workers, seed + rep)
+        agents = int(np.count_nonzero(model.workers.status[: model.workers.n]))
+        start = time.perf_counter()
+        vectorised_month(model)
+        fast.append(time.perf_counter() - start)
+        market = NaiveWorkerMarket(_market_state(n_workers, seed + rep), seed=seed + rep)
+        start = time.perf_counter()
+        naive_month(market)
+        slow.append(time.perf_counter() - start)
+    return {
+        "workers": agents,
+        "vectorised_ms": 1000 * statistics.median(fast),
+        "naive_ms": 1000 * statistics.median(slow),
+        "speedup": statistics.median(slow) / statistics.median(fast),
+    }
+
+
+def compare_aggregates(n_workers: int, seeds: int) -> dict:
+    """Both versions' aggregates over several seeds: means and the difference in standard errors."""
+    from naive_workers import NaiveWorkerMarket, naive_month, vectorised_month
+
+    fast, slow = [], []
+    for s in range(seeds):
+        fast.append(vectorised_month(_market_state(n_workers, 100 + s)))
+        slow.append(naive_month(NaiveWorkerMarket(_market_state(n_workers, 100 + s), seed=500 + s)))
+    out = {}
+    for key in fast[0]:
+        a = np.array([r[key] for r in fast], dtype=float)
+        b = np.array([r[key] for r in slow], dtype=float)
+        se = np.sqrt(a.var(ddof=1) / a.size + b.var(ddof=1) / b.size) or 1e-12
+        out[key] = {
+            "vectorised_mean": a.mean(),
+            "naive_mean": b.mean(),
+            "diff_in_se": (a.mean() - b.mean()) / se,
+        }
+    return out
+
+
+# ------------------------------------------------------------------ scale check
+
+
+def scale_check(replicates: int, workers: int) -> list[dict]:
+    """2025 medians over replicates at the default scale and at scale 1."""
+    import sim
+    from sim.targets import aggregate
+
+    rows = []
+    results = {
+        scale: sim.run(
+            BASELINE, replicates=replicates, seed=1, scale=scale, end="2025-12", workers=workers
+        )
+        for scale in (10, 1)
+    }
+    for metric, how in (
+        ("revenue_bn_yuan", "sum_year"),
+        ("workforce", "december"),
+        ("firms", "december"),
+    ):
+        medians = {
+            s: float(np.median(aggregate(r.trajectories, metric, how, 2025)))
+            for s, r in results.items()
+        }
+        rows.append(
+            {
+                "metric": metric,
+                "scale_10": medians[10],
+                "scale_1": medians[1],
+                "difference_pct": 100 * (medians[10] / medians[1] - 1),
+            }
+        )
+    return rows
+
+
+# ------------------------------------------------------------------ main
+
+
+def _versions() -> dict:
+    out = {"python": platform.python_version()}
+    for pkg in ("mesa", "numpy", "scipy", "pandas"):
+        out[pkg] = metadata.version(pkg)
+    return out
+
+
+def measure(quick: bool) -> dict:
+    """Every figure of the benchmark."""
+    reps = 1 if quick else 3
+    end = "2022-12" if quick else None
+    full = [_child(1, seed, end) for seed in range(1, reps + 1)]
+    default = [model_seconds(10, seed, end) for seed in range(1, (3 if quick else 5) + 1)]
+    naive = speedup_vs_naive(20_000 if quick else 100_000, reps)
+    return {
+        "full_scale_seconds": statistics.median(r["seconds"] for r in full),
+        "full_scale_peak_rss_mb": statistics.median(r["peak_rss_mb"] for r in full),
+        "full_scale_people_2030": statistics.median(r["people"] for r in full),
+        "full_scale_end": end or "2030-12",
+        "speedup_vs_naive_mesa_100k": naive["speedup"],
+        "naive_benchmark": naive,
+        "default_scale_seconds": statistics.median(default),
+        "repetitions": {"full_scale": reps, "default_scale": len(default), "naive": reps},
+        "quick": quick,
+        "machine": {
+            "cpus": os.cpu_count(),
+            "platform": platform.platform(),
+            "processor": platform.machine(),
+        },
+        "versions": _versions(),
+    }
+
+
+def main() -> None:
+    """Command line of the benchmark."""
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+    ap.add_argument("--json", action="store_true", help="print one JSON object")
+    ap.add_argument("--quick", action="store_true", help="short smoke check")
+    ap.add_argument("--scale-check", action="store_true", help="default scale vs scale 1")
+    ap.add_argument("--agree", type=int, metavar="SEEDS", help="naive vs vectorised aggregates")
+    ap.add_argument("--child", nargs=2, type=int, metavar=("SCALE", "SEED"), help=argparse.SUPPRESS)
+    ap.add_argument("--end", help=argparse.SUPPRESS)
+    args = ap.parse_args()
+
+    if args.child:
+        scale, seed = args.child
+        from sim.runner import simulate
+
+        sc = _scenario(scale, args.end)
+        start = time.perf_counter()
+        model = simulate(sc, seed)
+        seconds = time.perf_counter() - start
+        rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        print(json.dumps({"seconds": seconds, "peak_rss_mb": rss, "people": model.people_in_city}))
+        return
+    if args.scale_check:
+        rows = scale_check(replicates=10, workers=os.cpu_count() or 1)
+        print(json.dumps(rows, indent=2) if args.json else "\n".join(map(str, rows)))
+        return
+    if args.agree:
+        res = compare_aggregates(100_000, args.agree)
+        print(json.dumps(res, indent=2))
+        return
+    result = measure(args.quick)
+    if args.json:
+        print(json.dumps(result))
+        return
+    end = result["full_scale_end"]
+    print(
+        f"full scale (scale 1, to {end}): {result['full_scale_seconds']:.2f} s, peak RSS "
+        f"{result['full_scale_peak_rss_mb']:.0f} MB, {result['full_scale_people_2030']:,} people"
+    )
+    nb = result["naive_benchmark"]
+    print(
+        f"worker rules, one month, {nb['workers']:,} workers: vectorised "
+        f"{nb['vectorised_ms']:.1f} ms, naive Mesa {nb['naive_ms']:.0f} ms, "
+        f"speed-up {nb['speedup']:.0f}x"
+    )
+    print(f"default scale, whole model: {result['default_scale_seconds']:.2f} s")
+
+
+if __name__ == "__main__":
+    main()
