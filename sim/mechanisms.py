@@ -111,14 +111,23 @@ def populate(m: ClusterModel) -> None:
     cum = np.cumsum(tilt, axis=1)
     sector = (rng.random(n)[:, None] > cum[park]).sum(axis=1).clip(0, m.n_sectors - 1)
 
-    prod = m.sector_productivity[sector] * _lognormal_mean_one(rng, p.init.productivity_sigma, n)
+    # Firm productivity: sector x idiosyncratic. Park productivity: one factor per park, set so
+    # that 2021 revenue shares of parks are the stated/assumed ones and the city's revenue per
+    # person is the calibrated one. It belongs to the place: entrants and movers get it too.
+    prod = (
+        p.init.productivity_yuan_per_person_month
+        * m.sector_productivity[sector]
+        * _lognormal_mean_one(rng, p.init.productivity_sigma, n)
+    )
     people_rev = weight * sizes * prod
     realised = np.bincount(park, weights=people_rev, minlength=m.n_parks)
     park_factor = np.where(
-        realised > 0, rev_share / np.maximum(realised / realised.sum(), 1e-12), 1
+        realised > 0, rev_share / np.maximum(realised / realised.sum(), 1e-12), 1.0
     )
-    prod *= park_factor[park]
-    prod *= p.init.productivity_yuan_per_person_month * w0 / np.sum(weight * sizes * prod)
+    park_factor *= (
+        p.init.productivity_yuan_per_person_month * w0 / np.sum(people_rev * park_factor[park])
+    )
+    m.park_productivity = park_factor
 
     agents = np.maximum(1, stochastic_round(sizes * weight / k, rng))
     wage_premium = _lognormal_mean_one(rng, p.economy.wage_sigma, n)
@@ -126,7 +135,7 @@ def populate(m: ClusterModel) -> None:
         rng.normal(p.economy.other_cost_share_mean, p.economy.other_cost_share_sd, n), 0, 0.97
     )
     size_people = agents * k / weight
-    capacity = size_people * prod
+    capacity = size_people * prod * m.park_productivity[park]
     monthly_cost = (
         size_people * p.economy.wage_2021_yuan_month * wage_premium
         + other * capacity
@@ -150,7 +159,7 @@ def populate(m: ClusterModel) -> None:
         demand=capacity * (1 + p.init.demand_slack),
         cash=p.init.cash_months * monthly_cost,
     )
-    growth = p.economy.productivity_growth + 0.06
+    growth = float(np.sum(m.sector_share * m.sector_growth))  # the market's growth before 2021
     back = (1 + growth) ** (-(np.arange(12)[::-1] + 1) / 12)
     f.revenue_history[rows] = capacity[:, None] * back[None, :]
     f.trailing_revenue[rows] = f.revenue_history[rows].sum(axis=1)
@@ -332,7 +341,7 @@ def operate_firms(m: ClusterModel) -> None:
     n = f.n
     alive = f.alive[:n]
     size = m.firm_size_people()
-    prod_now = f.productivity[:n] * m.productivity_index
+    prod_now = m.firm_productivity()
     capacity = size * prod_now
     wanted = f.demand[:n] + f.contract[:n]
     revenue = np.where(alive, np.minimum(wanted, capacity), 0.0)
@@ -401,10 +410,10 @@ def settler_discount(m: ClusterModel) -> np.ndarray:
 def park_utility(m: ClusterModel, discount: np.ndarray | None = None) -> np.ndarray:
     """Deterministic utility of each (park, sector) for a firm choosing where to be.
 
-    The log of the park's floor area (bigger parks offer more sites), a park constant calibrated
-    so that entrants spread over parks like the 2021 firm stock, minus net rent (after the given
-    rent discounts), plus the pull of the sector's relative concentration in the park (location
-    quotient) and of the park's focus sectors.
+    The log of the park's floor area (bigger parks offer more sites), minus net rent (after the
+    given rent discounts), plus the pull of the sector's relative concentration in the park
+    (location quotient) and of the park's focus sectors. Choosers add the park constant of their
+    size class (:func:`calibrate_park_constants`).
     """
     p = m.params.firms
     f = m.firms
@@ -418,28 +427,47 @@ def park_utility(m: ClusterModel, discount: np.ndarray | None = None) -> np.ndar
     quotient = (in_park + 0.01) / (in_city[None, :] + 0.01)
     return (
         np.log(np.maximum(m.park_area, 1.0))[:, None]
-        + m.park_constant[:, None]
         - p.rent_utility_per_yuan * net_rent
         + p.agglomeration_utility * np.log(quotient)
         + p.focus_utility * m.park_focus
     )
 
 
-def calibrate_park_constants(m: ClusterModel, iterations: int = 50) -> None:
-    """Calibrate the park constants of the location choice.
+def size_class(m: ClusterModel, people: np.ndarray) -> np.ndarray:
+    """0 for small firms, 1 for large ones (at least ``firms.large_firm_people``)."""
+    return (people >= m.params.firms.large_firm_people).astype(np.int64)
 
-    Each constant is set so that, at 2021 rents and without policy, entrants choose parks in the
-    proportions of the 2021 firm stock (``firm_share_2021``).
+
+def calibrate_park_constants(m: ClusterModel, iterations: int = 50) -> None:
+    """Calibrate the park constants of the location choice, one set per size class.
+
+    Each constant is set so that, at 2021 rents and without policy, firms of a size class that
+    choose a park spread over parks as that class does in the 2021 stock (large firms are
+    concentrated in the first-batch parks, which hold ~70% of revenue).
     """
-    target = np.array([pk.firm_share_2021 for pk in m.params.parks])
-    target = target / target.sum()
-    m.park_constant = np.zeros(m.n_parks)
-    for _ in range(iterations):
-        utility = park_utility(m)
-        prob = np.exp(utility - utility.max(axis=0, keepdims=True))
-        prob /= prob.sum(axis=0, keepdims=True)
-        predicted = prob @ m.sector_share
-        m.park_constant += np.log(target) - np.log(predicted)
+    f = m.firms
+    n = f.n
+    cls = size_class(m, m.firm_size_people())
+    m.park_constant = np.zeros((2, m.n_parks))
+    for c in (0, 1):
+        mine = f.alive[:n] & (cls == c)
+        if not mine.any():
+            continue
+        target = np.bincount(f.park[:n][mine], weights=f.weight[:n][mine], minlength=m.n_parks)
+        target = (target + 1e-3) / (target + 1e-3).sum()
+        sectors = np.bincount(f.sector[:n][mine], weights=f.weight[:n][mine], minlength=m.n_sectors)
+        sectors = sectors / sectors.sum()
+        for _ in range(iterations):
+            utility = park_utility(m) + m.park_constant[c][:, None]
+            prob = np.exp(utility - utility.max(axis=0, keepdims=True))
+            prob /= prob.sum(axis=0, keepdims=True)
+            m.park_constant[c] += np.log(target) - np.log(prob @ sectors)
+
+
+def park_room(m: ClusterModel) -> np.ndarray:
+    """Office area (m²) each park can still let; unlimited outside any park."""
+    free = m.params.offices.full_occupancy * m.park_area - m.park_occupied
+    return np.where(m.park_in_park, np.maximum(free, 0.0), np.inf)
 
 
 def park_open(m: ClusterModel) -> np.ndarray:
@@ -451,23 +479,28 @@ def park_open(m: ClusterModel) -> np.ndarray:
 def choose_parks(
     m: ClusterModel,
     sectors: np.ndarray,
+    people: np.ndarray,
+    area_needed: np.ndarray,
     rng: np.random.Generator,
     current: np.ndarray | None = None,
     current_discount: np.ndarray | None = None,
 ) -> np.ndarray:
-    """Logit choice of park for firms of the given sectors.
+    """Logit choice of park for firms of the given sectors, among parks with room for them.
 
     Firms already in a park (``current``) keep the rent discount they have there
     (``current_discount``) if they stay, and pay the moving cost if they go.
     """
-    utility = park_utility(m, settler_discount(m)).T[sectors]  # (firms, parks)
-    utility = np.where(park_open(m)[None, :], utility, -np.inf)
+    constant = m.park_constant[size_class(m, people)]  # (firms, parks)
+    utility = park_utility(m, settler_discount(m)).T[sectors] + constant
+    fits = park_room(m)[None, :] >= area_needed[:, None]
     if current is not None:
         stay = np.arange(m.n_parks)[None, :] == current[:, None]
-        base = park_utility(m).T[sectors, current]
+        base = park_utility(m).T[sectors, current] + constant[np.arange(current.size), current]
         kept = m.params.firms.rent_utility_per_yuan * m.park_rent[current] * current_discount
         utility = np.where(stay, (base + kept)[:, None], utility)
         utility = utility - m.params.firms.moving_cost_utility * ~stay
+        fits |= stay
+    utility = np.where(fits, utility, -np.inf)
     return np.argmax(utility + rng.gumbel(size=utility.shape), axis=1)
 
 
@@ -480,9 +513,13 @@ def relocate_firms(m: ClusterModel) -> None:
     movers = np.flatnonzero(f.alive[:n] & (draws < m.params.firms.relocation_probability))
     if movers.size == 0:
         return
+    people = m.firm_size_people()[movers]
+    area = f.weight[movers] * people * m.params.economy.m2_per_worker
     new = choose_parks(
         m,
         f.sector[movers],
+        people,
+        area,
         rng,
         current=f.park[movers].astype(np.int64),
         current_discount=rent_discount(m)[movers],
@@ -538,7 +575,10 @@ def spawn_firms(
     else:
         own = rng.random(total) < own_sector_share
         secs = np.where(own, sector, rng.choice(m.n_sectors, size=total, p=m.sector_share))
-    parks = np.full(total, park) if park is not None else choose_parks(m, secs, rng)
+    if park is not None:
+        parks = np.full(total, park)
+    else:
+        parks = choose_parks(m, secs, target, weight * target * p.economy.m2_per_worker, rng)
     prod = (
         p.init.productivity_yuan_per_person_month
         * m.sector_productivity[secs]
@@ -548,7 +588,7 @@ def spawn_firms(
     other = np.clip(
         rng.normal(p.economy.other_cost_share_mean, p.economy.other_cost_share_sd, total), 0, 0.97
     )
-    prod_now = prod * m.productivity_index
+    prod_now = prod * m.park_productivity[parks] * m.productivity_index
     monthly_cost = (
         target * (m.wage_index * wage_premium + p.economy.m2_per_worker * m.park_rent[parks])
         + other * target * prod_now
@@ -591,8 +631,9 @@ def enter_firms(m: ClusterModel) -> None:
     local = e.spinoff_rate * m.workforce / 1000.0
     created += spawn_firms(m, local, e.local_size_median, e.local_size_sigma, 1, rng)
 
-    with_policy = park_utility(m, settler_discount(m))
-    without = park_utility(m)
+    small = m.park_constant[0][:, None]  # most inbound firms are small
+    with_policy = park_utility(m, settler_discount(m)) + small
+    without = park_utility(m) + small
     is_open = park_open(m)[:, None]
     logsum = np.log(np.sum(np.where(is_open, np.exp(with_policy), 0.0), axis=0))
     logsum0 = np.log(np.sum(np.where(is_open, np.exp(without), 0.0), axis=0))

@@ -65,7 +65,8 @@ class ClusterModel(mesa.Model):
         self.park_is_sc = np.array([pk.science_city for pk in p.parks])
         self.park_is_first = np.array([pk.batch == "first" for pk in p.parks])
         self.park_in_park = np.arange(self.n_parks) != self.outside
-        self.park_constant = np.zeros(self.n_parks)  # calibrated in mechanisms.populate
+        self.park_constant = np.zeros((2, self.n_parks))  # by size class; see populate
+        self.park_productivity = np.ones(self.n_parks)  # calibrated in mechanisms.populate
         self.park_rent = np.array([pk.rent_2021 for pk in p.parks], dtype=float)
         self.park_area = np.zeros(self.n_parks)
         self.park_occupied = np.zeros(self.n_parks)
@@ -126,6 +127,13 @@ class ClusterModel(mesa.Model):
         e = self.params.economy
         return (
             e.wage_2021_yuan_month * (1 + e.wage_growth) ** self.years_elapsed * self.relative_wage
+        )
+
+    def firm_productivity(self) -> np.ndarray:
+        """Revenue per person per month (yuan) each firm row can deliver where it is now."""
+        f = self.firms
+        return (
+            f.productivity[: f.n] * self.park_productivity[f.park[: f.n]] * self.productivity_index
         )
 
     def firm_size_people(self) -> np.ndarray:

@@ -10,6 +10,7 @@ import shutil
 import subprocess
 import sys
 import time
+import warnings
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
@@ -185,9 +186,7 @@ def run(
         else:
             jobs = [(scenario, k, s, params) for k, s in enumerate(seeds)]
             frames = []
-            with ProcessPoolExecutor(
-                max_workers=workers, mp_context=multiprocessing.get_context("forkserver")
-            ) as pool:
+            with ProcessPoolExecutor(max_workers=workers, mp_context=_pool_context()) as pool:
                 for frame in pool.map(_run_one, jobs):
                     frames.append(frame)
                     bar.update(months)
@@ -212,6 +211,18 @@ def run(
         "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
     }
     return RunResult(trajectories, targets, manifest)
+
+
+def _pool_context() -> multiprocessing.context.BaseContext:
+    """Fork where available: works from scripts without a ``__main__`` guard, starts fast.
+
+    The workers only run numpy code on their own copy of the inputs; Python warns about forking
+    a process that has threads (pyarrow, BLAS), which is harmless here and silenced.
+    """
+    if "fork" in multiprocessing.get_all_start_methods():
+        warnings.filterwarnings("ignore", message=".*fork.*", category=DeprecationWarning)
+        return multiprocessing.get_context("fork")
+    return multiprocessing.get_context("spawn")
 
 
 class _NoBar:

@@ -49,11 +49,15 @@ def _check_month(value: str) -> str:
 class RunSettings(_Strict):
     """When the simulation starts and ends, and how many people one worker agent stands for."""
 
-    start: Month = "2021-01"
-    end: Month = "2030-12"
-    scale: int = Field(10, ge=1, le=1000)
-    replicates: int = Field(1, ge=1, le=100000)
-    seed: int = Field(1, ge=0, le=2**32 - 1)
+    start: Month = Field("2021-01", description="first simulated month, 'YYYY-MM'")
+    end: Month = Field("2030-12", description="last simulated month, 'YYYY-MM' (inclusive)")
+    scale: int = Field(
+        10, ge=1, le=1000, description="people per worker agent (1: one agent per person)"
+    )
+    replicates: int = Field(
+        1, ge=1, le=100000, description="number of runs; replicate k (from 0) uses seed + k"
+    )
+    seed: int = Field(1, ge=0, le=2**32 - 1, description="seed of the first replicate")
 
     _months = field_validator("start", "end")(_check_month)
 
@@ -65,9 +69,13 @@ class RunSettings(_Strict):
 
 
 class _Policy(_Strict):
-    name: str | None = None
-    start: Month
-    end: Month
+    name: str | None = Field(
+        None,
+        description="label of the policy in outputs; `drop_policies` of a file extending this "
+        "one can name it (default: none, the kind is used)",
+    )
+    start: Month = Field(description="first month in force, 'YYYY-MM' (inclusive)")
+    end: Month = Field(description="last month in force, 'YYYY-MM' (inclusive)")
 
     _months = field_validator("start", "end")(_check_month)
 
@@ -81,36 +89,91 @@ class _Policy(_Strict):
 class RentReduction(_Policy):
     """Government pays part of the rent of eligible firms in the named parks."""
 
-    kind: Literal["rent_reduction"]
-    parks: list[str] = Field(min_length=1)
-    sectors: list[str] | None = None
-    share: float = Field(ge=0, le=1)
-    firms: Literal["all", "new_settlers"] = "new_settlers"
-    new_settler_months: int = Field(36, ge=1, le=600)
+    kind: Literal["rent_reduction"] = Field(description="the policy kind")
+    parks: list[str] = Field(min_length=1, description="parks whose tenants are eligible")
+    sectors: list[str] | None = Field(
+        None, description="sectors whose firms are eligible (default: all sectors)"
+    )
+    share: float = Field(
+        ge=0,
+        le=1,
+        description="share of rent paid by government, 0-1 (a firm eligible for several "
+        "rent reductions gets the largest share)",
+    )
+    firms: Literal["all", "new_settlers"] = Field(
+        "new_settlers",
+        description="'new_settlers': only firms that settled in their park less than "
+        "`new_settler_months` ago; 'all': every tenant",
+    )
+    new_settler_months: int = Field(
+        36,
+        ge=1,
+        le=600,
+        description="months since the firm settled in its park during which it counts as a "
+        "new settler",
+    )
 
 
 class Talent(_Policy):
     """Subsidies to practitioners who recently arrived (income-tax relief, housing, schools...)."""
 
-    kind: Literal["talent"]
-    parks: list[str] | None = None
-    sectors: list[str] | None = None
-    eligible_months: int | None = Field(None, ge=1, le=600)
-    income_tax_relief: float = Field(0.0, ge=0, le=1)
-    housing_subsidy_yuan_month: float = Field(0.0, ge=0, le=100000)
-    resettlement_subsidy_yuan: float = Field(0.0, ge=0, le=10000000)
-    school_places_per_year: float = Field(0.0, ge=0, le=1000000)
-    training_places_per_year: float = Field(0.0, ge=0, le=1000000)
+    kind: Literal["talent"] = Field(description="the policy kind")
+    parks: list[str] | None = Field(
+        None,
+        description="parks of the employers whose recently arrived staff are eligible "
+        "(default: all parks)",
+    )
+    sectors: list[str] | None = Field(
+        None,
+        description="sectors of the employers whose recently arrived staff are eligible "
+        "(default: all sectors)",
+    )
+    eligible_months: int | None = Field(
+        None,
+        ge=1,
+        le=600,
+        description="months since arrival in the city during which a person is eligible "
+        "(default: parameter migration.arrival_history_months)",
+    )
+    income_tax_relief: float = Field(
+        0.0, ge=0, le=1, description="share of income tax refunded, 0-1"
+    )
+    housing_subsidy_yuan_month: float = Field(
+        0.0, ge=0, le=100000, description="housing subsidy, yuan per person per month"
+    )
+    resettlement_subsidy_yuan: float = Field(
+        0.0, ge=0, le=10000000, description="one-off subsidy, yuan per arriving person"
+    )
+    school_places_per_year: float = Field(
+        0.0, ge=0, le=1000000, description="school places for practitioners' children per year"
+    )
+    training_places_per_year: float = Field(
+        0.0,
+        ge=0,
+        le=1000000,
+        description="training places per year: local people retrained into software",
+    )
 
 
 class ScaleUpAwards(_Policy):
     """One-off awards to firms whose trailing-12-month revenue first crosses a threshold."""
 
-    kind: Literal["scale_up_awards"]
-    thresholds_bn_yuan: list[float] = Field(min_length=1)
-    awards_m_yuan: list[float] = Field(min_length=1)
-    parks: list[str] | None = None
-    sectors: list[str] | None = None
+    kind: Literal["scale_up_awards"] = Field(description="the policy kind")
+    thresholds_bn_yuan: list[float] = Field(
+        min_length=1,
+        description="trailing-12-month revenue thresholds, bn yuan; each > 0, in increasing order",
+    )
+    awards_m_yuan: list[float] = Field(
+        min_length=1,
+        description="one-off award, million yuan, paid when a firm first crosses the threshold "
+        "at the same position; each >= 0, as many as thresholds",
+    )
+    parks: list[str] | None = Field(
+        None, description="parks whose firms are eligible (default: all parks)"
+    )
+    sectors: list[str] | None = Field(
+        None, description="sectors whose firms are eligible (default: all sectors)"
+    )
 
     @model_validator(mode="after")
     def _paired(self) -> ScaleUpAwards:
@@ -126,31 +189,80 @@ class ScaleUpAwards(_Policy):
 class LeadingEnterprises(_Policy):
     """Leading enterprises settle in a park and draw follower firms after them."""
 
-    kind: Literal["leading_enterprises"]
-    count: int = Field(ge=0, le=10000)
-    park: str
-    sector: str
-    staff: float | None = Field(None, gt=0, le=100000)
-    followers: float | None = Field(None, ge=0, le=10000)
-    settlement_subsidy_m_yuan: float | None = Field(None, ge=0, le=100000)
+    kind: Literal["leading_enterprises"] = Field(description="the policy kind")
+    count: int = Field(
+        ge=0,
+        le=10000,
+        description="number of leading enterprises, arriving evenly over the policy's months",
+    )
+    park: str = Field(description="park they settle in")
+    sector: str = Field(description="their sector")
+    staff: float | None = Field(
+        None,
+        gt=0,
+        le=100000,
+        description="people per leading enterprise (default: parameter leading.anchor_staff)",
+    )
+    followers: float | None = Field(
+        None,
+        ge=0,
+        le=10000,
+        description="follower firms per leading enterprise, arriving in its park over "
+        "parameter leading.follower_months after it "
+        "(default: parameter leading.followers_per_anchor)",
+    )
+    settlement_subsidy_m_yuan: float | None = Field(
+        None,
+        ge=0,
+        le=100000,
+        description="one-off settlement subsidy, million yuan per leading enterprise "
+        "(default: parameter costs.anchor_settlement_yuan)",
+    )
 
 
 class ApplicationScenarios(_Policy):
     """Public project opportunities released each month for firms to build and test products."""
 
-    kind: Literal["application_scenarios"]
-    per_month: float = Field(ge=0, le=100000)
-    value_m_yuan: float = Field(8.307, gt=0, le=100000)
-    sectors: list[str] | None = None
+    kind: Literal["application_scenarios"] = Field(description="the policy kind")
+    per_month: float = Field(
+        ge=0,
+        le=100000,
+        description="projects released per month (fractions are carried over to the next month)",
+    )
+    value_m_yuan: float = Field(
+        8.307,
+        gt=0,
+        le=100000,
+        description="mean value of one project, million yuan "
+        "(default: 34.2 bn yuan / 4,117 projects, stated)",
+    )
+    sectors: list[str] | None = Field(
+        None,
+        description="sectors the projects are in, drawn in proportion to the sectors' 2021 "
+        "shares (default: all sectors)",
+    )
 
 
 class OfficeSupply(_Policy):
     """Office floor area delivered to parks, spread evenly over the policy's months."""
 
-    kind: Literal["office_supply"]
-    parks: list[str] = Field(min_length=1)
-    area_m2: float = Field(ge=0, le=1e9)
-    cost_yuan_per_m2: float | None = Field(None, ge=0, le=1e6)
+    kind: Literal["office_supply"] = Field(description="the policy kind")
+    parks: list[str] = Field(
+        min_length=1, description="parks that receive the space (not 'outside')"
+    )
+    area_m2: float = Field(
+        ge=0,
+        le=1e9,
+        description="total m2 delivered, evenly over the policy's months and split equally "
+        "among the parks",
+    )
+    cost_yuan_per_m2: float | None = Field(
+        None,
+        ge=0,
+        le=1e6,
+        description="public cost, yuan per m2 delivered "
+        "(default: parameter costs.office_public_cost_yuan_per_m2)",
+    )
 
 
 Policy = Annotated[
