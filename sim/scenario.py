@@ -181,8 +181,9 @@ class ScaleUpAwards(_Policy):
             raise ValueError("thresholds_bn_yuan and awards_m_yuan must have the same length")
         if any(t <= 0 for t in self.thresholds_bn_yuan) or any(a < 0 for a in self.awards_m_yuan):
             raise ValueError("thresholds must be > 0 and awards >= 0")
-        if sorted(self.thresholds_bn_yuan) != self.thresholds_bn_yuan:
-            raise ValueError("thresholds_bn_yuan must be in increasing order")
+        pairs = zip(self.thresholds_bn_yuan, self.thresholds_bn_yuan[1:], strict=False)
+        if any(b <= a for a, b in pairs):
+            raise ValueError("thresholds_bn_yuan must be strictly increasing")
         return self
 
 

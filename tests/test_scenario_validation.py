@@ -754,3 +754,13 @@ def test_month_error_shows_the_value_once(write_scenario):
 def test_nan_share_is_rejected(write_scenario):
     err = error_of(write_scenario(rent(share=math.nan)))
     assert err.key == "policies[0].share"
+
+
+def test_equal_award_thresholds_are_rejected(write_scenario):
+    body = (
+        '[[policies]]\nkind = "scale_up_awards"\nstart = "2023-01"\nend = "2024-12"\n'
+        "thresholds_bn_yuan = [1.0, 1.0]\nawards_m_yuan = [1.0, 2.0]\n"
+    )
+    err = error_of(write_scenario(body))
+    assert err.key == "policies[0]"
+    assert "strictly increasing" in err.message
