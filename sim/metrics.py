@@ -59,6 +59,31 @@ THRESHOLDS = (
 )
 
 
+STOCKS = {
+    "workforce",
+    "job_seekers",
+    "firms",
+    "firms_rev_10m_plus",
+    "firms_rev_100m_plus",
+    "firms_rev_1bn_plus",
+    "firms_rev_10bn_plus",
+    "office_area_m2",
+    "occupied_area_m2",
+    "mean_wage_yuan",
+    "sc_firms",
+    "first_batch_revenue_share",
+    "vacancies",
+    "people_in_city",
+}
+
+
+def is_stock(metric: str) -> bool:
+    """True for stocks and levels (read in December), False for monthly flows (summed)."""
+    if metric.startswith("park."):
+        return not metric.endswith(".revenue_bn_yuan")
+    return metric in STOCKS
+
+
 def metric_names(park_ids: list[str]) -> list[str]:
     """All metric names a run records, in order."""
     names = list(METRICS)

@@ -163,11 +163,38 @@ def run(
         progress: show a progress bar on stderr.
 
     """
-    started = time.perf_counter()
     params = params or load_parameters()
     scenario = resolve(scenario, scale=scale, end=end, params=params)
-    replicates = scenario.run.replicates if replicates is None else replicates
-    seed = scenario.run.seed if seed is None else seed
+    return run_many(
+        [scenario],
+        replicates=replicates,
+        seed=seed,
+        workers=workers,
+        params=params,
+        progress=progress,
+    )[0]
+
+
+def run_many(
+    scenarios: list[Scenario],
+    replicates: int | None = None,
+    seed: int | None = None,
+    *,
+    workers: int = 1,
+    params: Parameters | None = None,
+    progress: bool = False,
+    label: str | None = None,
+) -> list[RunResult]:
+    """Run several resolved scenarios with the same seeds, sharing one pool and progress bar.
+
+    ``replicates`` and ``seed`` default to the first scenario's run settings; replicate k of
+    every scenario uses seed ``seed + k``.
+    """
+    started = time.perf_counter()
+    params = params or load_parameters()
+    first = scenarios[0]
+    replicates = first.run.replicates if replicates is None else replicates
+    seed = first.run.seed if seed is None else seed
     if not isinstance(replicates, int) or replicates < 1:
         raise ScenarioError(
             "command line", "-n", f"must be a whole number >= 1, got {replicates!r}"
@@ -175,42 +202,45 @@ def run(
     if not isinstance(seed, int) or seed < 0:
         raise ScenarioError("command line", "--seed", f"must be a whole number >= 0, got {seed!r}")
     seeds = [seed + k for k in range(replicates)]
-    months = parse_month(scenario.run.end) - parse_month(scenario.run.start) + 1
-    bar = _progress(replicates * months, scenario.name, progress)
+    jobs = [(sc, k, s, params) for sc in scenarios for k, s in enumerate(seeds)]
+    months = [parse_month(sc.run.end) - parse_month(sc.run.start) + 1 for sc in scenarios]
+    total = replicates * sum(months)
+    bar = _progress(total, label or first.name, progress)
+    frames: list[pd.DataFrame] = []
     try:
-        if workers <= 1 or replicates == 1:
-            frames = []
-            for k, s in enumerate(seeds):
-                model = simulate(scenario, s, params, on_month=lambda: bar.update(1))
+        if workers <= 1 or len(jobs) == 1:
+            for sc, k, s, p in jobs:
+                model = simulate(sc, s, p, on_month=lambda: bar.update(1))
                 frames.append(_replicate_frame(model, k))
         else:
-            jobs = [(scenario, k, s, params) for k, s in enumerate(seeds)]
-            frames = []
             with ProcessPoolExecutor(max_workers=workers, mp_context=_pool_context()) as pool:
-                for frame in pool.map(_run_one, jobs):
+                for (sc, _, _, _), frame in zip(jobs, pool.map(_run_one, jobs), strict=True):
                     frames.append(frame)
-                    bar.update(months)
+                    bar.update(parse_month(sc.run.end) - parse_month(sc.run.start) + 1)
     finally:
         bar.close()
-    trajectories = pd.concat(frames, ignore_index=True)
-    trajectories["scenario"] = trajectories["scenario"].astype("category")
-    trajectories["metric"] = trajectories["metric"].astype("category")
-    targets = target_table(trajectories)
-    manifest = {
-        "scenario": scenario.model_dump(mode="json"),
-        "parameters": params.with_overrides(scenario.parameters).resolved(),
-        "parameter_file": str(params.path),
-        "replicates": replicates,
-        "base_seed": seed,
-        "seeds": seeds,
-        "workers": workers,
-        "versions": _versions(),
-        "git_revision": _git_revision(),
-        "command": sys.argv,
-        "wall_time_s": round(time.perf_counter() - started, 3),
-        "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
-    }
-    return RunResult(trajectories, targets, manifest)
+    wall = round(time.perf_counter() - started, 3)
+    results = []
+    for i, sc in enumerate(scenarios):
+        trajectories = pd.concat(frames[i * replicates : (i + 1) * replicates], ignore_index=True)
+        trajectories["scenario"] = trajectories["scenario"].astype("category")
+        trajectories["metric"] = trajectories["metric"].astype("category")
+        manifest = {
+            "scenario": sc.model_dump(mode="json"),
+            "parameters": params.with_overrides(sc.parameters).resolved(),
+            "parameter_file": str(params.path),
+            "replicates": replicates,
+            "base_seed": seed,
+            "seeds": seeds,
+            "workers": workers,
+            "versions": _versions(),
+            "git_revision": _git_revision(),
+            "command": sys.argv,
+            "wall_time_s": wall,
+            "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+        }
+        results.append(RunResult(trajectories, target_table(trajectories), manifest))
+    return results
 
 
 def _pool_context() -> multiprocessing.context.BaseContext:
