@@ -62,6 +62,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     val = sub.add_parser("validate", help="check scenario files without running them")
     val.add_argument("scenarios", type=Path, nargs="+", help="scenario TOML files")
+
+    from analysis.cli import add_compare_command
+
+    add_compare_command(sub, _positive_int, _seed)
     return parser
 
 
@@ -144,7 +148,9 @@ def cmd_validate(args: argparse.Namespace) -> int:
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the `cqsim` console script."""
     args = build_parser().parse_args(argv)
-    handlers = {"run": cmd_run, "validate": cmd_validate}
+    from analysis.cli import cmd_compare
+
+    handlers = {"run": cmd_run, "validate": cmd_validate, "compare": cmd_compare}
     try:
         return handlers[args.command](args)
     except ScenarioError as exc:

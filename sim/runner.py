@@ -11,8 +11,9 @@ import subprocess
 import sys
 import time
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
@@ -278,11 +279,12 @@ def _progress(total: int, name: str, show: bool):
     )
 
 
-def write_outputs(result: RunResult, out_dir: str | Path) -> Path:
-    """Write trajectories.parquet, targets.csv and manifest.json into out_dir, atomically.
+@contextmanager
+def atomic_directory(out_dir: str | Path) -> Iterator[Path]:
+    """Yield a temporary folder that replaces ``out_dir`` only if the block completes.
 
-    Files are written to a temporary sibling folder that replaces ``out_dir`` only when
-    complete; an interrupted write leaves any earlier ``out_dir`` as it was.
+    An exception or interruption inside the block leaves any earlier ``out_dir`` as it was and
+    no temporary folder behind.
     """
     out = Path(out_dir)
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -291,9 +293,7 @@ def write_outputs(result: RunResult, out_dir: str | Path) -> Path:
     shutil.rmtree(tmp, ignore_errors=True)
     try:
         tmp.mkdir()
-        result.trajectories.to_parquet(tmp / "trajectories.parquet", index=False)
-        result.targets.to_csv(tmp / "targets.csv", index=False)
-        (tmp / "manifest.json").write_text(json.dumps(result.manifest, indent=2, default=str))
+        yield tmp
         if out.exists():
             out.rename(old)
         tmp.rename(out)
@@ -303,4 +303,12 @@ def write_outputs(result: RunResult, out_dir: str | Path) -> Path:
         if old.exists() and not out.exists():
             old.rename(out)
         raise
-    return out
+
+
+def write_outputs(result: RunResult, out_dir: str | Path) -> Path:
+    """Write trajectories.parquet, targets.csv and manifest.json into out_dir, atomically."""
+    with atomic_directory(out_dir) as tmp:
+        result.trajectories.to_parquet(tmp / "trajectories.parquet", index=False)
+        result.targets.to_csv(tmp / "targets.csv", index=False)
+        (tmp / "manifest.json").write_text(json.dumps(result.manifest, indent=2, default=str))
+    return Path(out_dir)
