@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import ClassVar
 
 import pandas as pd
 
@@ -42,7 +43,7 @@ class Comparison:
     attribution: pd.DataFrame = field(default_factory=pd.DataFrame)
     manifest: dict = field(default_factory=dict)
 
-    FILES = {
+    FILES: ClassVar[dict[str, str]] = {
         "paired": "paired_differences.csv",
         "attainment": "attainment.csv",
         "costs": "cost_ledger.csv",
