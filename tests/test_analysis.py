@@ -1,0 +1,212 @@
+"""The planner's numbers against hand computations: differences, targets, costs, Shapley."""
+
+from __future__ import annotations
+
+from itertools import combinations
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import sim
+from analysis.attribution import attribution, shapley, with_kinds
+from analysis.compare import Comparison, compare
+from analysis.tables import attainment, cost_ledger, paired_differences, yearly
+from sim.metrics import POLICY_KINDS
+from sim.scenario import load_scenario
+
+SCENARIOS = Path(sim.__file__).resolve().parent.parent / "scenarios"
+
+
+def _frame(scenario: str, seeds: list[int], months: int, fn) -> pd.DataFrame:
+    """Synthetic long trajectories: value = fn(metric, seed, month index)."""
+    dates = pd.date_range("2021-01-01", periods=months, freq="MS")
+    metrics = [
+        "revenue_bn_yuan",
+        "workforce",
+        "firms",
+        "office_area_m2",
+        "sc_revenue_bn_yuan",
+        "policy_cost_bn_yuan",
+        *[f"policy_cost_{k}_bn_yuan" for k in POLICY_KINDS],
+    ]
+    rows = []
+    for k, seed in enumerate(seeds):
+        for i, date in enumerate(dates):
+            for metric in metrics:
+                rows.append((scenario, k, seed, date, metric, float(fn(metric, seed, i))))
+    return pd.DataFrame(rows, columns=["scenario", "replicate", "seed", "date", "metric", "value"])
+
+
+def test_yearly_sums_flows_and_takes_december_of_stocks():
+    frame = _frame("a", [1], 24, lambda metric, seed, i: i)
+    table = yearly(frame).set_index(["metric", "year"])["value"]
+    assert table[("revenue_bn_yuan", 2021)] == sum(range(12))
+    assert table[("revenue_bn_yuan", 2022)] == sum(range(12, 24))
+    assert table[("workforce", 2021)] == 11
+    assert table[("workforce", 2022)] == 23
+
+
+def test_paired_differences_pair_by_seed_not_by_replicate_order():
+    seeds = [5, 6, 7, 8]
+    base = _frame("base", seeds, 12, lambda m, s, i: 10.0 * s)
+    policy = _frame("policy", seeds[::-1], 12, lambda m, s, i: 10.0 * s + s**2)
+    paired = paired_differences(pd.concat([base, policy]), "base")
+    row = paired[(paired["metric"] == "workforce") & (paired["year"] == 2021)].iloc[0]
+    diffs = np.array([s**2 for s in seeds], dtype=float)  # per seed, exactly
+    assert row["diff_median"] == pytest.approx(np.median(diffs))
+    assert row["diff_p5"] == pytest.approx(np.percentile(diffs, 5))
+    assert row["diff_p95"] == pytest.approx(np.percentile(diffs, 95))
+    assert row["n_pairs"] == 4
+
+
+def test_attainment_probability_gap_and_first_year():
+    # Revenue per month = seed-dependent level growing each year; target 500 bn in 2025.
+    def fn(metric, seed, i):
+        year = i // 12
+        if metric == "revenue_bn_yuan":
+            return (30 + 5 * year + seed) * 1.0  # annual = 12 * (30 + 5y + seed)
+        if metric == "workforce":
+            return 263_000 + 40_000 * year + 1000 * seed
+        return 0.0
+
+    frame = _frame("s", [0, 1, 2, 3], 120, fn)
+    table = attainment(frame).set_index("target_id")
+    revenue_2025 = np.array([12 * (30 + 5 * 4 + s) for s in range(4)], dtype=float)  # 600..636
+    assert table.loc["cq_revenue_2025", "prob_met"] == 1.0
+    assert table.loc["cq_revenue_2025", "median"] == pytest.approx(np.median(revenue_2025))
+    # First year the median annual revenue 12 * (31.5 + 5y) reaches 500: y >= 2.03, so 2024.
+    assert table.loc["cq_revenue_2025", "first_year_median_met"] == 2024
+    practitioners = 40_000 * 4  # Dec 2025 minus Dec 2021, every seed
+    assert table.loc["cq_new_practitioners_2025", "prob_met"] == 0.0
+    assert table.loc["cq_new_practitioners_2025", "expected_gap"] == pytest.approx(
+        200_000 - practitioners
+    )
+    assert table.loc["cq_new_practitioners_2025", "first_year_median_met"] == 2026
+
+
+def test_cost_ledger_against_hand_computation():
+    seeds = [1, 2, 3]
+
+    def policy(metric, seed, i):
+        year = i // 12
+        return {
+            "policy_cost_bn_yuan": 0.1,
+            "policy_cost_talent_bn_yuan": 0.1,
+            "workforce": 100_000 + 10_000 * year + 1000 * seed,
+            "firms": 1000 + 100 * year,
+            "revenue_bn_yuan": 20.0 + seed,
+        }.get(metric, 0.0)
+
+    def none(metric, seed, i):
+        year = i // 12
+        return {
+            "workforce": 100_000 + 6_000 * year + 1000 * seed,
+            "firms": 1000 + 80 * year,
+            "revenue_bn_yuan": 18.0 + seed,
+        }.get(metric, 0.0)
+
+    ledger = cost_ledger(_frame("p", seeds, 60, policy), _frame("cf", seeds, 60, none), year=2025)
+    row = ledger.iloc[0]
+    cost = 0.1 * 60  # bn yuan over 2021-2025
+    extra_jobs = 4 * (10_000 - 6_000)  # Dec 2025 difference
+    extra_revenue = 2.0 * 60
+    assert row["cost_bn_yuan"] == pytest.approx(cost)
+    assert row["cost_talent_bn_yuan"] == pytest.approx(cost)
+    assert row["extra_jobs"] == pytest.approx(extra_jobs)
+    assert row["cost_per_job_yuan"] == pytest.approx(cost * 1e9 / extra_jobs)
+    assert row["cost_per_bn_revenue"] == pytest.approx(cost / extra_revenue)
+    assert row["deadweight_jobs"] == pytest.approx(6_000 / 10_000)
+    assert row["deadweight_firms"] == pytest.approx(80 / 100)
+
+
+def test_shapley_of_a_two_player_game():
+    a, b = "a", "b"
+    values = {frozenset(): 0.0, frozenset({a}): 1.0, frozenset({b}): 2.0, frozenset({a, b}): 5.0}
+    phi = shapley(values, [a, b])
+    assert phi[a] == pytest.approx(0.5 * 1 + 0.5 * 3)
+    assert phi[b] == pytest.approx(0.5 * 2 + 0.5 * 4)
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    n=st.integers(1, 4),
+    data=st.data(),
+)
+def test_shapley_efficiency_and_dummy(n, data):
+    players = [f"p{i}" for i in range(n)] + ["dummy"]
+    values = {}
+    for size in range(n + 1):
+        for subset in combinations(players[:-1], size):
+            v = data.draw(st.floats(-100, 100, allow_nan=False))
+            values[frozenset(subset)] = v
+            values[frozenset(subset) | {"dummy"}] = v  # the dummy adds nothing
+    phi = shapley(values, players)
+    total = values[frozenset(players)] - values[frozenset()]
+    assert sum(phi.values()) == pytest.approx(total, abs=1e-9)
+    assert phi["dummy"] == pytest.approx(0.0, abs=1e-9)
+
+
+# ------------------------------------------------------------------------------ on real runs
+
+
+@pytest.fixture(scope="module")
+def small_comparison() -> Comparison:
+    return compare(
+        [SCENARIOS / "baseline.toml", SCENARIOS / "double_scenarios.toml"],
+        replicates=2,
+        seed=3,
+        end="2023-12",
+        attribute=False,
+    )
+
+
+def test_compare_pairs_seeds_and_uses_a_same_seed_counterfactual(small_comparison):
+    traj = small_comparison.trajectories
+    seeds = traj.groupby("scenario", observed=True)["seed"].unique()
+    assert all(sorted(s) == [3, 4] for s in seeds)
+    assert small_comparison.counterfactual in set(traj["scenario"].astype(str))
+    cf = traj[traj["scenario"] == small_comparison.counterfactual]
+    assert cf.loc[cf["metric"] == "policy_cost_bn_yuan", "value"].sum() == 0
+    paired = small_comparison.paired
+    assert set(paired["scenario"]) == {"double_scenarios"}
+    released = paired[
+        (paired["metric"] == "application_scenarios_released") & (paired["year"] == 2023)
+    ].iloc[0]
+    assert released["diff_median"] == pytest.approx(12 * 135.73334, abs=1)
+
+
+def test_compare_folder_round_trip(small_comparison, tmp_path):
+    small_comparison.write(tmp_path / "cmp")
+    back = Comparison.load(tmp_path / "cmp")
+    assert back.names == small_comparison.names
+    pd.testing.assert_frame_equal(
+        back.paired.reset_index(drop=True),
+        small_comparison.paired.reset_index(drop=True),
+        check_dtype=False,
+    )
+    assert len(back.trajectories) == len(small_comparison.trajectories)
+
+
+def test_attribution_adds_up_to_the_total_effect():
+    scenario = load_scenario(SCENARIOS / "baseline.toml")
+    keep = [p for p in scenario.policies if p.kind in ("application_scenarios", "talent")]
+    scenario = scenario.model_copy(update={"policies": keep})
+    table = attribution(scenario, replicates=2, seed=1, year=2022, metrics=("revenue_bn_yuan",))
+    parts = table[table["policy_kind"] != "total"]
+    total = table[table["policy_kind"] == "total"].iloc[0]
+    assert set(parts["policy_kind"]) == {"application_scenarios", "talent"}
+    assert parts["effect_mean"].sum() == pytest.approx(total["effect_mean"], rel=1e-9)
+    # The total is the package against no policy, seed by seed.
+    runs = {
+        name: sim.run(sc, replicates=2, seed=1, end="2022-12")
+        for name, sc in (("all", scenario), ("none", with_kinds(scenario, frozenset())))
+    }
+    sums = {
+        k: yearly(r.trajectories, ["revenue_bn_yuan"]).query("year == 2022")["value"].to_numpy()
+        for k, r in runs.items()
+    }
+    assert total["effect_mean"] == pytest.approx(np.mean(sums["all"] - sums["none"]))
