@@ -58,6 +58,10 @@ def build_parser() -> argparse.ArgumentParser:
         type=_positive_int,
         help="processes (default: one per core, at most one per replicate)",
     )
+    run.add_argument("--posterior", help="posterior file to draw each replicate's parameters from")
+    run.add_argument(
+        "--no-posterior", action="store_true", help="ignore the scenario's posterior file"
+    )
     run.add_argument("--quiet", action="store_true", help="no progress bar")
 
     val = sub.add_parser("validate", help="check scenario files without running them")
@@ -66,6 +70,10 @@ def build_parser() -> argparse.ArgumentParser:
     from analysis.cli import add_compare_command
 
     add_compare_command(sub, _positive_int, _seed)
+
+    from sim.calibrate import add_calibration_commands
+
+    add_calibration_commands(sub, _positive_int)
     return parser
 
 
@@ -101,7 +109,10 @@ def cmd_run(args: argparse.Namespace) -> int:
     from sim.runner import resolve, run, write_outputs
 
     params = load_parameters()
-    scenario = resolve(args.scenario, scale=args.scale, end=args.end, params=params)
+    posterior = False if args.no_posterior else args.posterior
+    scenario = resolve(
+        args.scenario, scale=args.scale, end=args.end, posterior=posterior, params=params
+    )
     out = args.out or Path("runs") / scenario.name
     if out.exists() and not out.is_dir():
         raise ScenarioError("command line", "--out", f"{out} exists and is not a folder")
@@ -149,8 +160,10 @@ def main(argv: list[str] | None = None) -> int:
     """Entry point of the `cqsim` console script."""
     args = build_parser().parse_args(argv)
     from analysis.cli import cmd_compare
+    from sim.calibrate import CALIBRATION_HANDLERS
 
     handlers = {"run": cmd_run, "validate": cmd_validate, "compare": cmd_compare}
+    handlers.update(CALIBRATION_HANDLERS)
     try:
         return handlers[args.command](args)
     except ScenarioError as exc:

@@ -268,7 +268,8 @@ def grow_demand(m: ClusterModel) -> None:
     sector_shock = rng.normal(0.0, p.demand.sector_sigma, m.n_sectors)
     eps = rng.standard_normal(n)
     sector = f.sector[:n]
-    drift = np.log1p(m.sector_growth[sector]) / 12 - sigma**2 / 2 + sector_shock[sector]
+    growth = m.sector_growth[sector] * p.demand.growth_scale
+    drift = np.log1p(growth) / 12 - sigma**2 / 2 + sector_shock[sector]
     f.demand[:n] *= np.exp(np.where(f.alive[:n], drift + sigma * eps, 0.0))
 
     expired_firm, expired_value = m.contracts.close_expired(m.month)

@@ -110,12 +110,23 @@ def resolve(
     *,
     scale: int | None = None,
     end: str | None = None,
+    posterior: str | Path | bool | None = None,
     params: Parameters | None = None,
 ) -> Scenario:
-    """Load a scenario (if a path) and apply run-setting overrides from the caller."""
+    """Load a scenario (if a path) and apply run-setting overrides from the caller.
+
+    ``posterior``: a posterior file to draw parameters from, or False to use none.
+    """
     if not isinstance(scenario, Scenario):
         scenario = load_scenario(scenario, params)
-    updates = {}
+    updates: dict = {}
+    if posterior is False:
+        updates["posterior"] = None
+    elif posterior is not None and posterior is not True:
+        path = Path(posterior)
+        if not path.is_file():
+            raise ScenarioError("command line", "--posterior", f"file not found: {posterior}")
+        updates["posterior"] = str(path.resolve())
     if scale is not None:
         if not isinstance(scale, int) or scale < 1:
             raise ScenarioError(
@@ -144,6 +155,7 @@ def run(
     *,
     scale: int | None = None,
     end: str | None = None,
+    posterior: str | Path | bool | None = None,
     workers: int = 1,
     params: Parameters | None = None,
     progress: bool = False,
@@ -159,13 +171,15 @@ def run(
         seed: base seed (default: the scenario's ``run.seed``).
         scale: people per worker agent (default: the scenario's ``run.scale``).
         end: last month 'YYYY-MM' (default: the scenario's ``run.end``).
+        posterior: posterior file to draw each replicate's parameters from, or False for none
+            (default: the scenario's ``run.posterior``).
         workers: processes to run replicates in.
         params: base parameters (default: the shipped parameter file).
         progress: show a progress bar on stderr.
 
     """
     params = params or load_parameters()
-    scenario = resolve(scenario, scale=scale, end=end, params=params)
+    scenario = resolve(scenario, scale=scale, end=end, posterior=posterior, params=params)
     return run_many(
         [scenario],
         replicates=replicates,
@@ -203,7 +217,9 @@ def run_many(
     if not isinstance(seed, int) or seed < 0:
         raise ScenarioError("command line", "--seed", f"must be a whole number >= 0, got {seed!r}")
     seeds = [seed + k for k in range(replicates)]
-    jobs = [(sc, k, s, params) for sc in scenarios for k, s in enumerate(seeds)]
+    jobs = [
+        (_with_draw(sc, s, params), k, s, params) for sc in scenarios for k, s in enumerate(seeds)
+    ]
     months = [parse_month(sc.run.end) - parse_month(sc.run.start) + 1 for sc in scenarios]
     total = replicates * sum(months)
     bar = _progress(total, label or first.name, progress)
@@ -226,8 +242,13 @@ def run_many(
         trajectories = pd.concat(frames[i * replicates : (i + 1) * replicates], ignore_index=True)
         trajectories["scenario"] = trajectories["scenario"].astype("category")
         trajectories["metric"] = trajectories["metric"].astype("category")
+        draws = {
+            int(s): job[0].parameters
+            for job, s in zip(jobs[i * replicates : (i + 1) * replicates], seeds, strict=True)
+        }
         manifest = {
             "scenario": sc.model_dump(mode="json"),
+            "posterior_draws": draws if sc.run.posterior else None,
             "parameters": params.with_overrides(sc.parameters).resolved(),
             "parameter_file": str(params.path),
             "replicates": replicates,
@@ -242,6 +263,23 @@ def run_many(
         }
         results.append(RunResult(trajectories, target_table(trajectories), manifest))
     return results
+
+
+def _with_draw(scenario: Scenario, seed: int, params: Parameters) -> Scenario:
+    """The scenario with this replicate's parameters drawn from its posterior (if it has one).
+
+    The draw depends on the seed only, so scenarios run with the same seeds share it.
+    Parameters the scenario overrides itself keep the scenario's value.
+    """
+    if not scenario.run.posterior:
+        return scenario
+    from sim.posterior import draw, load_posterior
+
+    drawn = draw(load_posterior(scenario.run.posterior, params), seed)
+    for key, value in drawn.items():
+        if isinstance(params.specs[key].value, int):
+            drawn[key] = round(value)
+    return scenario.model_copy(update={"parameters": {**drawn, **scenario.parameters}})
 
 
 def _pool_context() -> multiprocessing.context.BaseContext:

@@ -58,6 +58,12 @@ class RunSettings(_Strict):
         1, ge=1, le=100000, description="number of runs; replicate k (from 0) uses seed + k"
     )
     seed: int = Field(1, ge=0, le=2**32 - 1, description="seed of the first replicate")
+    posterior: str | None = Field(
+        None,
+        description="posterior file of calibrated parameters, relative to the scenario file; "
+        "each replicate draws one parameter set from it by its seed (default: none, the "
+        "values of parameters.toml)",
+    )
 
     _months = field_validator("start", "end")(_check_month)
 
@@ -523,7 +529,13 @@ def _resolve(path: Path, params: Parameters, chain: tuple[Path, ...]) -> dict:
         if not parent.is_file():
             raise ScenarioError(path, "extends", f"file not found: {parsed.extends}")
         merged = _resolve(parent, params, (*chain, path.resolve()))
-    merged["run"] = {**merged["run"], **parsed.run}
+    run = dict(parsed.run)
+    if isinstance(run.get("posterior"), str):
+        posterior = (path.parent / run["posterior"]).resolve()
+        if not posterior.is_file():
+            raise ScenarioError(path, "run.posterior", f"file not found: {run['posterior']}")
+        run["posterior"] = str(posterior)
+    merged["run"] = {**merged["run"], **run}
     merged["parameters"] = {**merged["parameters"], **overrides}
     merged["policies"] = _drop(path, merged["policies"], parsed.drop_policies) + list(
         parsed.policies

@@ -1,0 +1,92 @@
+"""Model validation: every observed figure against the model's predictive distribution."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+import seaborn as sns
+
+from analysis.tables import yearly
+from sim.targets import aggregate, load_observations
+
+PLOTTED = (
+    ("revenue_bn_yuan", "Revenue, bn yuan per year", "cq_revenue_2021"),
+    ("workforce", "Workforce, December", "cq_workforce_2021"),
+    ("sc_firms", "Firms in the Science City, December", "sc_firms_2022"),
+    ("first_batch_revenue_share", "Revenue share of first-batch parks", "cq_first_batch_share"),
+    ("application_scenarios_released", "Application scenarios released per year", None),
+    ("firms", "Firms, December", None),
+)
+
+
+def predictive_check(trajectories: pd.DataFrame) -> pd.DataFrame:
+    """Each observed figure the model records, against the replicates' distribution.
+
+    ``percentile`` is the share of replicates below the observed value (a posterior-predictive
+    p-value read two-sided: near 0 or 1 means the observation is unusual for the model);
+    ``in_90`` says whether the observation lies within the replicates' 5-95% range.
+    """
+    obs = load_observations()
+    rows = []
+    for o in obs[(obs["kind"] == "observation") & obs["metric"].notna()].itertuples():
+        values = aggregate(trajectories, o.metric, o.aggregate, int(o.year)).dropna().to_numpy()
+        if values.size == 0:
+            continue
+        p5, p50, p95 = np.percentile(values, [5, 50, 95])
+        rows.append(
+            {
+                "id": o.id,
+                "observed": float(o.value),
+                "unit": o.unit,
+                "model_median": p50,
+                "model_p5": p5,
+                "model_p95": p95,
+                "error_pct": 100 * (p50 - o.value) / o.value,
+                "percentile": float((values < o.value).mean()),
+                "in_90": bool(p5 <= o.value <= p95),
+                "replicates": int(values.size),
+                "source": o.source,
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def trajectory_figure(trajectories: pd.DataFrame, last_year: int = 2024) -> plt.Figure:
+    """Yearly trajectories 2021 to ``last_year`` (median, 5-95% band) with the observed points."""
+    table = yearly(trajectories, [m for m, _, _ in PLOTTED])
+    table = table[table["year"] <= last_year]
+    obs = load_observations().set_index("id")
+    fig, axes = plt.subplots(2, 3, figsize=(13, 7))
+    for ax, (metric, title, obs_id) in zip(axes.flat, PLOTTED, strict=True):
+        data = table[table["metric"] == metric]
+        sns.lineplot(
+            data=data, x="year", y="value", estimator="median", errorbar=("pi", 90), ax=ax,
+            marker="o",
+        )  # fmt: skip
+        if obs_id is not None and obs_id in obs.index:
+            ax.scatter(
+                [int(obs.loc[obs_id, "year"])], [obs.loc[obs_id, "value"]], color="crimson",
+                zorder=5, s=60, label=f"observed ({obs.loc[obs_id, 'source']})",
+            )  # fmt: skip
+            ax.legend(fontsize=7, loc="upper left")
+        ax.set_title(title, fontsize=10)
+        ax.set_xlabel("")
+        ax.set_ylabel("")
+    fig.suptitle("cqsim against the observed figures (median and 5-95% of replicates)")
+    fig.tight_layout()
+    return fig
+
+
+def validate_model(trajectories: pd.DataFrame, out_dir: str | Path) -> pd.DataFrame:
+    """Write validation.csv and validation.png into ``out_dir``; return the check table."""
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    table = predictive_check(trajectories)
+    table.to_csv(out / "validation.csv", index=False)
+    fig = trajectory_figure(trajectories)
+    fig.savefig(out / "validation.png", dpi=110)
+    plt.close(fig)
+    return table

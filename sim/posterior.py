@@ -1,0 +1,54 @@
+"""Posterior samples of calibrated parameters, and drawing one set per replicate."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from sim.params import Parameters
+from sim.scenario import ScenarioError
+
+WEIGHT = "weight"
+
+
+def load_posterior(path: str | Path, params: Parameters) -> pd.DataFrame:
+    """Read a posterior file: one column per parameter (dotted key) and a ``weight`` column."""
+    path = Path(path)
+    if not path.is_file():
+        raise ScenarioError(path, "", "posterior file not found")
+    try:
+        table = pd.read_parquet(path)
+    except Exception as exc:  # pyarrow raises several kinds for a file that is not Parquet
+        raise ScenarioError(path, "", f"not a readable Parquet file: {exc}") from None
+    if WEIGHT not in table.columns or len(table) == 0:
+        raise ScenarioError(path, WEIGHT, "a posterior needs rows and a 'weight' column")
+    for column in table.columns:
+        if column != WEIGHT and column not in params.specs:
+            raise ScenarioError(path, column, "not a parameter of scenarios/parameters.toml")
+    return table
+
+
+def draw(posterior: pd.DataFrame, seed: int) -> dict[str, float]:
+    """The parameter set for the replicate with this seed (same seed, same draw)."""
+    rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(0x9057,)))
+    weights = posterior[WEIGHT].to_numpy(dtype=float)
+    row = posterior.iloc[int(rng.choice(len(posterior), p=weights / weights.sum()))]
+    return {k: float(v) for k, v in row.items() if k != WEIGHT}
+
+
+def summarise(posterior: pd.DataFrame) -> pd.DataFrame:
+    """Weighted median and 90% interval of each parameter."""
+    weights = posterior[WEIGHT].to_numpy(dtype=float)
+    weights = weights / weights.sum()
+    rows = []
+    for column in posterior.columns:
+        if column == WEIGHT:
+            continue
+        values = posterior[column].to_numpy(dtype=float)
+        order = np.argsort(values)
+        cum = np.cumsum(weights[order])
+        q = {p: values[order][np.searchsorted(cum, p)] for p in (0.05, 0.5, 0.95)}
+        rows.append({"parameter": column, "median": q[0.5], "p5": q[0.05], "p95": q[0.95]})
+    return pd.DataFrame(rows)
