@@ -74,6 +74,10 @@ def build_parser() -> argparse.ArgumentParser:
     from sim.calibrate import add_calibration_commands
 
     add_calibration_commands(sub, _positive_int)
+
+    from sim.sweeps.cli import add_sweep_commands
+
+    add_sweep_commands(sub, _positive_int)
     return parser
 
 
@@ -161,9 +165,11 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     from analysis.cli import cmd_compare
     from sim.calibrate import CALIBRATION_HANDLERS
+    from sim.sweeps.cli import SWEEP_HANDLERS
 
     handlers = {"run": cmd_run, "validate": cmd_validate, "compare": cmd_compare}
     handlers.update(CALIBRATION_HANDLERS)
+    handlers.update(SWEEP_HANDLERS)
     try:
         return handlers[args.command](args)
     except ScenarioError as exc:
