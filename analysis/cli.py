@@ -107,3 +107,62 @@ def print_summary(comparison) -> None:
                 f"  {r.scenario:<24} {r.metric:<22} {r.year}: {r.diff_median:+,.1f} "
                 f"[{r.diff_p5:+,.1f}, {r.diff_p95:+,.1f}]"
             )
+
+
+def add_report_commands(sub) -> None:
+    """Register `cqsim report` and `cqsim plot`."""
+    rep = sub.add_parser(
+        "report", help="one self-contained HTML page of a run or comparison folder"
+    )
+    rep.add_argument("folder", type=Path, help="folder written by cqsim run or cqsim compare")
+    rep.add_argument("--out", type=Path, help="HTML file (default FOLDER/report.html)")
+
+    plot = sub.add_parser("plot", help="one figure of a run or comparison folder (PNG and SVG)")
+    plot.add_argument("folder", type=Path, help="folder written by cqsim run or cqsim compare")
+    plot.add_argument(
+        "kind",
+        help="fan (a metric over time), paired, costs, attribution (comparisons), parks (map)",
+    )
+    plot.add_argument("--metric", help="metric of a fan, paired or attribution chart")
+    plot.add_argument("--year", type=int, help="year of the park map (default last, <= 2025)")
+    plot.add_argument(
+        "--out",
+        type=Path,
+        help="file: without suffix writes .png and .svg, else .png, .svg or .pdf "
+        "(default FOLDER/KIND[_METRIC])",
+    )
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    """Write the HTML report of a run or comparison folder."""
+    from analysis.report import write_report
+
+    out = args.out or args.folder / "report.html"
+    if out.suffix.lower() not in (".html", ".htm"):
+        raise ScenarioError("command line", "--out", f"expected an .html file, got {out}")
+    path = write_report(args.folder, out)
+    print(f"wrote {path}")
+    return 0
+
+
+def cmd_plot(args: argparse.Namespace) -> int:
+    """Write one figure of a run or comparison folder."""
+    from analysis.plots import FIGURE_FORMATS, save_figure
+    from analysis.report import figure_for, load_results
+
+    if args.year is not None and args.kind != "parks":
+        raise ScenarioError("command line", "--year", "only the park map ('parks') has a year")
+    if args.metric is not None and args.kind in ("costs", "parks"):
+        raise ScenarioError("command line", "--metric", f"'{args.kind}' has no metric to choose")
+    out = args.out
+    if out is None:
+        out = args.folder / (args.kind + (f"_{args.metric}" if args.metric else ""))
+    elif out.suffix and out.suffix.lower() not in FIGURE_FORMATS:
+        raise ScenarioError(
+            "command line", "--out", f"unknown figure format '{out.suffix}'; use {FIGURE_FORMATS}"
+        )
+    results = load_results(args.folder)
+    fig = figure_for(results, args.kind, metric=args.metric, year=args.year)
+    for path in save_figure(fig, out):
+        print(f"wrote {path}")
+    return 0

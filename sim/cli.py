@@ -67,9 +67,10 @@ def build_parser() -> argparse.ArgumentParser:
     val = sub.add_parser("validate", help="check scenario files without running them")
     val.add_argument("scenarios", type=Path, nargs="+", help="scenario TOML files")
 
-    from analysis.cli import add_compare_command
+    from analysis.cli import add_compare_command, add_report_commands
 
     add_compare_command(sub, _positive_int, _seed)
+    add_report_commands(sub)
 
     from sim.calibrate import add_calibration_commands
 
@@ -163,11 +164,12 @@ def cmd_validate(args: argparse.Namespace) -> int:
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the `cqsim` console script."""
     args = build_parser().parse_args(argv)
-    from analysis.cli import cmd_compare
+    from analysis.cli import cmd_compare, cmd_plot, cmd_report
     from sim.calibrate import CALIBRATION_HANDLERS
     from sim.sweeps.cli import SWEEP_HANDLERS
 
     handlers = {"run": cmd_run, "validate": cmd_validate, "compare": cmd_compare}
+    handlers.update(report=cmd_report, plot=cmd_plot)
     handlers.update(CALIBRATION_HANDLERS)
     handlers.update(SWEEP_HANDLERS)
     try:
