@@ -138,8 +138,13 @@ class _Simulator:
     """What pyabc calls: parameters in, the observed figures' model values out."""
 
     def __init__(self, config: CalibrationConfig, config_path: Path, params: Parameters):
+        # The particle sets the calibrated parameters: never draw them from an earlier posterior.
         self.scenario = resolve(
-            config_path.parent / config.scenario, end=config.end, scale=config.scale, params=params
+            config_path.parent / config.scenario,
+            end=config.end,
+            scale=config.scale,
+            posterior=False,
+            params=params,
         )
         self.params = params
         observed = load_observations().set_index("id")

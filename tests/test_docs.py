@@ -59,7 +59,8 @@ def test_every_parameter_park_and_sector_is_documented(reference: str) -> None:
 
 
 def test_example_is_a_valid_scenario(scenarios_dir: Path, tmp_path: Path) -> None:
-    shutil.copy(scenarios_dir / "baseline.toml", tmp_path / "baseline.toml")
+    for name in ("baseline.toml", "posterior.parquet"):
+        shutil.copy(scenarios_dir / name, tmp_path / name)
     path = tmp_path / "example.toml"
     path.write_text(EXAMPLE, encoding="utf-8")
     scenario = load_scenario(path)
