@@ -6,6 +6,7 @@ import argparse
 import os
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from sim.scenario import ScenarioError
@@ -79,11 +80,20 @@ def print_summary(comparison) -> None:
         row = costs[costs["scenario"] == name]
         if not row.empty:
             r = row.iloc[0]
+            each = (
+                f" ({r.cost_per_job_yuan:,.0f} yuan each)"
+                if np.isfinite(r.cost_per_job_yuan)
+                else " (no cost per job: no jobs added on average)"
+            )
+            deadweight = (
+                f"; deadweight {r.deadweight_jobs:.0%} of new jobs"
+                if np.isfinite(r.deadweight_jobs)
+                else ""
+            )
             print(
                 f"  cost to {int(r.through_year)}: {r.cost_bn_yuan:.1f} bn yuan; "
-                f"{r.extra_jobs:,.0f} extra jobs ({r.cost_per_job_yuan:,.0f} yuan each), "
-                f"{r.extra_revenue_bn_yuan:.1f} bn extra revenue vs no policy; "
-                f"deadweight {r.deadweight_jobs:.0%} of new jobs"
+                f"{r.extra_jobs:,.0f} extra jobs{each}, "
+                f"{r.extra_revenue_bn_yuan:.1f} bn extra revenue vs no policy{deadweight}"
             )
         shares = comparison.attribution
         if not shares.empty:
@@ -91,7 +101,7 @@ def print_summary(comparison) -> None:
             for metric, part in mine.groupby("metric"):
                 top = part.sort_values("effect_median", ascending=False).head(3)
                 parts = ", ".join(
-                    f"{r.policy_kind} {r.effect_median:+,.1f}" for r in top.itertuples()
+                    f"{r.policy_kind} {_signed(r.effect_median)}" for r in top.itertuples()
                 )
                 print(f"  what does the work ({metric}, {int(part['year'].iloc[0])}): {parts}")
     paired = comparison.paired
@@ -104,9 +114,18 @@ def print_summary(comparison) -> None:
         print(f"\npaired differences against {comparison.names[0]} (median [5%, 95%] over seeds):")
         for r in show.itertuples():
             print(
-                f"  {r.scenario:<24} {r.metric:<22} {r.year}: {r.diff_median:+,.1f} "
-                f"[{r.diff_p5:+,.1f}, {r.diff_p95:+,.1f}]"
+                f"  {r.scenario:<24} {r.metric:<22} {r.year}: {_signed(r.diff_median)} "
+                f"[{_signed(r.diff_p5)}, {_signed(r.diff_p95)}]"
             )
+
+
+def _signed(value: float) -> str:
+    """A signed difference with three significant digits (+0.0123, +1.23, +12,345)."""
+    if not np.isfinite(value) or value == 0:
+        return f"{value:+.0f}"
+    if abs(value) >= 100:
+        return f"{value:+,.0f}"
+    return f"{value:+.3g}"
 
 
 def add_report_commands(sub) -> None:

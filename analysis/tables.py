@@ -126,7 +126,10 @@ def cost_ledger(
     counterfactual's, seed by seed; ``cost_per_job_yuan`` the cumulative cost over those jobs;
     ``cost_per_bn_revenue`` the cumulative cost per bn yuan of extra cumulative revenue;
     ``deadweight_jobs``/``deadweight_firms`` the share of the jobs/firms added since December
-    of the first year that the counterfactual adds as well. All figures are medians over seeds.
+    of the first year that the counterfactual adds as well. Levels are medians over seeds;
+    ratios are ratios of the means over seeds (expected cost over expected effect), NaN when
+    the expected effect is not positive: a median of per-seed ratios would drop the seeds where
+    the policy added nothing and so understate the cost.
     """
     table = yearly(pd.concat([trajectories, counterfactual], ignore_index=True))
     table = table[table["year"] <= year]
@@ -170,6 +173,6 @@ def cost_ledger(
 
 
 def _ratio(num: pd.Series, den: pd.Series) -> float:
-    """Median over seeds of num/den, NaN where the denominator is not positive."""
-    ratio = np.where(den > 0, num / den.where(den > 0), np.nan)
-    return float(np.nanmedian(ratio)) if np.isfinite(ratio).any() else np.nan
+    """Mean of num over mean of den across seeds; NaN unless the mean of den is positive."""
+    mean_den = float(den.mean())
+    return float(num.mean()) / mean_den if mean_den > 0 else np.nan

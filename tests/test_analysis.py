@@ -123,6 +123,32 @@ def test_cost_ledger_against_hand_computation():
     assert row["deadweight_firms"] == pytest.approx(80 / 100)
 
 
+def test_cost_per_job_is_expected_cost_over_expected_jobs_when_seeds_disagree():
+    # Seed 1 adds 30,000 jobs, seed 2 loses 10,000, seed 3 adds nothing: on average 20,000/3.
+    # A median of per-seed ratios would ignore seeds 2 and 3 and quote cost / 30,000.
+    seeds = [1, 2, 3]
+    extra = {1: 30_000, 2: -10_000, 3: 0}
+
+    def policy(metric, seed, i):
+        jobs = extra[seed] if i == 59 else 0
+        return {"policy_cost_bn_yuan": 0.1, "workforce": 100_000 + jobs}.get(metric, 0.0)
+
+    def none(metric, seed, i):
+        return {"workforce": 100_000.0}.get(metric, 0.0)
+
+    row = cost_ledger(_frame("p", seeds, 60, policy), _frame("cf", seeds, 60, none)).iloc[0]
+    assert row["extra_jobs"] == 0  # the median seed
+    assert row["cost_per_job_yuan"] == pytest.approx(6.0 * 1e9 / (20_000 / 3))
+
+    def losing(metric, seed, i):
+        return {"policy_cost_bn_yuan": 0.1, "workforce": 100_000 - 1000 * (i == 59)}.get(
+            metric, 0.0
+        )
+
+    row = cost_ledger(_frame("p", seeds, 60, losing), _frame("cf", seeds, 60, none)).iloc[0]
+    assert np.isnan(row["cost_per_job_yuan"])  # no price for jobs that were not added
+
+
 def test_shapley_of_a_two_player_game():
     a, b = "a", "b"
     values = {frozenset(): 0.0, frozenset({a}): 1.0, frozenset({b}): 2.0, frozenset({a, b}): 5.0}
