@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import matplotlib.pyplot as plt
+import matplotlib.ticker as mticker
 import numpy as np
 import pandas as pd
 import seaborn as sns
@@ -13,12 +14,12 @@ from analysis.tables import yearly
 from sim.targets import aggregate, load_observations
 
 PLOTTED = (
-    ("revenue_bn_yuan", "Revenue, bn yuan per year", "cq_revenue_2021"),
-    ("workforce", "Workforce, December", "cq_workforce_2021"),
-    ("sc_firms", "Firms in the Science City, December", "sc_firms_2022"),
-    ("first_batch_revenue_share", "Revenue share of first-batch parks", "cq_first_batch_share"),
-    ("application_scenarios_released", "Application scenarios released per year", None),
-    ("firms", "Firms, December", None),
+    ("revenue_bn_yuan", "Revenue, bn yuan per year", ("cq_revenue_2021", "cq_forecast_2025")),
+    ("workforce", "Workforce, December", ("cq_workforce_2021",)),
+    ("sc_firms", "Firms in the Science City, December", ("sc_firms_2022",)),
+    ("first_batch_revenue_share", "Revenue share of first-batch parks", ("cq_first_batch_share",)),
+    ("application_scenarios_released", "Application scenarios released per year", ()),
+    ("firms", "Firms, December", ()),
 )
 
 
@@ -54,24 +55,38 @@ def predictive_check(trajectories: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def trajectory_figure(trajectories: pd.DataFrame, last_year: int = 2024) -> plt.Figure:
-    """Yearly trajectories 2021 to ``last_year`` (median, 5-95% band) with the observed points."""
+def trajectory_figure(trajectories: pd.DataFrame, last_year: int = 2025) -> plt.Figure:
+    """Yearly trajectories 2021 to ``last_year`` (median, 5-95% band) with the observed points.
+
+    The officials' 2025 expectation is drawn hollow: a soft target, not an observation.
+    """
     table = yearly(trajectories, [m for m, _, _ in PLOTTED])
     table = table[table["year"] <= last_year]
     obs = load_observations().set_index("id")
     fig, axes = plt.subplots(2, 3, figsize=(13, 7))
-    for ax, (metric, title, obs_id) in zip(axes.flat, PLOTTED, strict=True):
+    for ax, (metric, title, obs_ids) in zip(axes.flat, PLOTTED, strict=True):
         data = table[table["metric"] == metric]
         sns.lineplot(
             data=data, x="year", y="value", estimator="median", errorbar=("pi", 90), ax=ax,
             marker="o",
         )  # fmt: skip
-        if obs_id is not None and obs_id in obs.index:
+        for obs_id in obs_ids:
+            if obs_id not in obs.index or int(obs.loc[obs_id, "year"]) > last_year:
+                continue
+            soft = "forecast" in obs_id
             ax.scatter(
-                [int(obs.loc[obs_id, "year"])], [obs.loc[obs_id, "value"]], color="crimson",
-                zorder=5, s=60, label=f"observed ({obs.loc[obs_id, 'source']})",
+                [int(obs.loc[obs_id, "year"])], [obs.loc[obs_id, "value"]], zorder=5, s=60,
+                color="white" if soft else "crimson", edgecolors="crimson",
+                label=f"{'expected' if soft else 'observed'} ({obs.loc[obs_id, 'source']})",
             )  # fmt: skip
+        if obs_ids:
             ax.legend(fontsize=7, loc="upper left")
+        ax.set_xticks(sorted(int(y) for y in data["year"].unique()))
+        ax.yaxis.set_major_formatter(
+            mticker.FuncFormatter(
+                lambda v, _: f"{v:,.0f}" if abs(v) >= 10 or v == 0 else f"{v:.2f}"
+            )
+        )
         ax.set_title(title, fontsize=10)
         ax.set_xlabel("")
         ax.set_ylabel("")

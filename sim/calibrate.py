@@ -319,10 +319,16 @@ def cmd_calibrate(args) -> int:
     )
     print(f"{'parameter':<44} {'median':>12} {'5%':>12} {'95%':>12}")
     for row in summary["parameters"]:
-        print(
-            f"{row['parameter']:<44} {row['median']:>12.4g} {row['p5']:>12.4g} {row['p95']:>12.4g}"
-        )
+        cells = " ".join(f"{_number(row[k]):>12}" for k in ("median", "p5", "p95"))
+        print(f"{row['parameter']:<44} {cells}")
     return 0
+
+
+def _number(value: float) -> str:
+    """Four significant digits, with thousands separators instead of exponents."""
+    if abs(value) >= 1000:
+        return f"{value:,.0f}"
+    return f"{value:.4g}"
 
 
 def cmd_validate_model(args) -> int:
@@ -343,9 +349,9 @@ def cmd_validate_model(args) -> int:
     table = validate_model(result.trajectories, args.out)
     print(f"\n{'observed figure':<24} {'observed':>12} {'model median':>14} {'5-95%':>24}  in 90%")
     for r in table.itertuples():
-        band = f"{r.model_p5:,.4g} - {r.model_p95:,.4g}"
+        band = f"{_number(r.model_p5)} - {_number(r.model_p95)}"
         print(
-            f"{r.id:<24} {r.observed:>12,.4g} {r.model_median:>14,.4g} {band:>24}  "
+            f"{r.id:<24} {_number(r.observed):>12} {_number(r.model_median):>14} {band:>24}  "
             f"{'yes' if r.in_90 else 'NO'}"
         )
     print(f"\nwrote {args.out}/validation.csv and validation.png")
