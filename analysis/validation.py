@@ -18,7 +18,7 @@ PLOTTED = (
     ("workforce", "Workforce, December", ("cq_workforce_2021",)),
     ("sc_firms", "Firms in the Science City, December", ("sc_firms_2022",)),
     ("first_batch_revenue_share", "Revenue share of first-batch parks", ("cq_first_batch_share",)),
-    ("application_scenarios_released", "Application scenarios released per year", ()),
+    ("sc_firms_above_scale", "Science City firms above designated size", ("sc_above_scale_2022",)),
     ("firms", "Firms, December", ()),
 )
 

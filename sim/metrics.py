@@ -34,6 +34,9 @@ METRICS: dict[str, str] = {
     "application_scenarios_released": "application-scenario projects released in the month",
     # Further metrics (stable too, but not in the design's list).
     "sc_firms": "firms in Science City parks, month end",
+    "sc_firms_above_scale": (
+        "Science City firms 'above designated size' (trailing-12-month revenue >= 20 m yuan)"
+    ),
     "first_batch_revenue_share": "share of revenue earned in the four first-batch parks",
     "graduates_entering": "local graduates entering the sector's job market in the month",
     "trainees": "people entering from policy training places in the month",
@@ -51,6 +54,9 @@ POLICY_KINDS = (
     "application_scenarios",
     "office_supply",
 )
+# National Bureau of Statistics: a firm in information transmission, software and IT services is
+# "above designated size" (guimo yishang) from 20 m yuan of annual operating revenue.
+ABOVE_SCALE_REVENUE_YUAN = 2e7
 THRESHOLDS = (
     ("firms_rev_10m_plus", 1e7),
     ("firms_rev_100m_plus", 1e8),
@@ -71,6 +77,7 @@ STOCKS = {
     "occupied_area_m2",
     "mean_wage_yuan",
     "sc_firms",
+    "sc_firms_above_scale",
     "first_batch_revenue_share",
     "vacancies",
     "people_in_city",
@@ -154,6 +161,8 @@ class Recorder:
             "firm_relocations": flows.get("firm_relocations", 0.0),
         }
         trailing = f.trailing_revenue[:n]
+        in_sc = m.park_is_sc[park]
+        row["sc_firms_above_scale"] = weight[in_sc & (trailing >= ABOVE_SCALE_REVENUE_YUAN)].sum()
         for name, threshold in THRESHOLDS:
             row[name] = weight[trailing >= threshold].sum()
         for kind in POLICY_KINDS:
