@@ -79,6 +79,10 @@ def build_parser() -> argparse.ArgumentParser:
     from sim.sweeps.cli import add_sweep_commands
 
     add_sweep_commands(sub, _positive_int)
+
+    from sim.app.server import add_app_command
+
+    add_app_command(sub)
     return parser
 
 
@@ -165,6 +169,7 @@ def main(argv: list[str] | None = None) -> int:
     """Entry point of the `cqsim` console script."""
     args = build_parser().parse_args(argv)
     from analysis.cli import cmd_compare, cmd_plot, cmd_report
+    from sim.app.server import APP_HANDLERS
     from sim.calibrate import CALIBRATION_HANDLERS
     from sim.sweeps.cli import SWEEP_HANDLERS
 
@@ -172,6 +177,7 @@ def main(argv: list[str] | None = None) -> int:
     handlers.update(report=cmd_report, plot=cmd_plot)
     handlers.update(CALIBRATION_HANDLERS)
     handlers.update(SWEEP_HANDLERS)
+    handlers.update(APP_HANDLERS)
     try:
         return handlers[args.command](args)
     except ScenarioError as exc:

@@ -218,7 +218,9 @@ def run_many(
         raise ScenarioError("command line", "--seed", f"must be a whole number >= 0, got {seed!r}")
     seeds = [seed + k for k in range(replicates)]
     jobs = [
-        (_with_draw(sc, s, params), k, s, params) for sc in scenarios for k, s in enumerate(seeds)
+        (with_posterior_draw(sc, s, params), k, s, params)
+        for sc in scenarios
+        for k, s in enumerate(seeds)
     ]
     months = [parse_month(sc.run.end) - parse_month(sc.run.start) + 1 for sc in scenarios]
     total = replicates * sum(months)
@@ -265,7 +267,7 @@ def run_many(
     return results
 
 
-def _with_draw(scenario: Scenario, seed: int, params: Parameters) -> Scenario:
+def with_posterior_draw(scenario: Scenario, seed: int, params: Parameters) -> Scenario:
     """The scenario with this replicate's parameters drawn from its posterior (if it has one).
 
     The draw depends on the seed only, so scenarios run with the same seeds share it.

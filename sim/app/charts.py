@@ -1,0 +1,240 @@
+"""The app's figures, drawn on the server with matplotlib's Agg canvas and sent as PNG images.
+
+No JavaScript charting library and nothing from the network. A trajectory chart changes only in
+the run's line as the model steps, so :class:`LiveChart` draws the rest (axes, the baseline, the
+target) once and then only paints the run's line over it: a redraw costs a few milliseconds.
+"""
+
+from __future__ import annotations
+
+import io
+
+import matplotlib as mpl
+import numpy as np
+import pandas as pd
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+from PIL import Image
+
+from sim.app.live import Trajectory, parameters, stated_targets
+
+DPI = 90
+TARGET_COLOR = "#b2182b"
+RUN_COLOR = "#0072b2"
+BASE_COLOR = "0.35"
+HEADROOM = 1.08  # the y axis reaches this far above the highest value shown
+# (metric, how it is shown, title)
+CHARTS = [
+    ("revenue_bn_yuan", "trailing12", "Revenue in the last 12 months (bn yuan)"),
+    ("sc_revenue_bn_yuan", "trailing12", "Science City revenue, last 12 months (bn yuan)"),
+    ("workforce", "level", "Workforce (people)"),
+    ("firms", "level", "Firms"),
+    ("office_area_m2", "level", "Office area in parks (m²)"),
+    ("policy_cost_bn_yuan", "cumulative", "Policy cost since 2021 (bn yuan)"),
+]
+
+
+def _encode(canvas: FigureCanvasAgg) -> bytes:
+    """What the canvas shows, as PNG (fast compression: the image goes over a local socket)."""
+    buffer = io.BytesIO()
+    Image.fromarray(np.asarray(canvas.buffer_rgba())).save(buffer, "png", compress_level=1)
+    return buffer.getvalue()
+
+
+def png(fig: Figure) -> bytes:
+    """A whole figure as PNG, at the figure's own resolution."""
+    fig.canvas.draw()
+    return _encode(fig.canvas)
+
+
+def shown(run: Trajectory, metric: str, how: str) -> np.ndarray:
+    """A metric as charted: ``level``, ``trailing12`` (12-month sum) or ``cumulative``."""
+    values = run.series(metric).copy()
+    values[run.months :] = np.nan
+    if how == "trailing12":
+        sums = np.convolve(np.nan_to_num(values), np.ones(12))[: len(values)]
+        values = np.where(np.arange(len(values)) >= 11, sums, np.nan)
+        values[run.months :] = np.nan
+    elif how == "cumulative":
+        values = np.cumsum(values)
+    return values
+
+
+def _compact(value: float, _pos: object = None) -> str:
+    size = abs(value)
+    if size >= 1e6:
+        return f"{value / 1e6:.3g}M"
+    if size >= 1e4:
+        return f"{value / 1e3:.3g}k"
+    return f"{value:,.0f}" if size >= 10 or value == 0 else f"{value:.2g}"
+
+
+def _years(run: Trajectory) -> np.ndarray:
+    """Each month as a decimal year at its end (Dec 2025 -> 2026.0): a fast numeric axis."""
+    return run.dates.year.to_numpy() + run.dates.month.to_numpy() / 12
+
+
+def target_levels(metric: str, run: Trajectory, baseline: Trajectory) -> list[tuple[int, float]]:
+    """(year, level) of each stated target of a metric, in the metric's charted terms.
+
+    A yearly revenue target is the 12-month sum at December; the new-practitioners target sits
+    on top of the run's own December 2021 workforce (the baseline's until the run gets there).
+    """
+    out = []
+    for t in stated_targets().itertuples():
+        if t.metric != metric:
+            continue
+        value = float(t.value)
+        if t.aggregate == "december_minus_2021":
+            dec21 = run.month_index(2021)
+            if dec21 is None:  # a run that does not include Dec 2021
+                continue
+            source = run if run.months > dec21 else baseline
+            value += float(source.series(metric)[dec21])
+        out.append((int(t.year), value))
+    return out
+
+
+class LiveChart:
+    """One metric's chart for one model: the run (solid), the baseline (dashed), the target.
+
+    Args:
+        baseline: the same-seed run of the starting scenario.
+        baseline_name: its label in the legend.
+        metric, how, title: one row of :data:`CHARTS`.
+
+    """
+
+    def __init__(self, baseline: Trajectory, baseline_name: str, metric: str, how: str, title: str):
+        self.baseline, self.metric, self.how = baseline, metric, how
+        self.years = _years(baseline)
+        self.static_key: tuple | None = None
+        with mpl.rc_context({"font.size": 8.5}):
+            self.fig = Figure(figsize=(4.8, 3.3), dpi=DPI)
+            FigureCanvasAgg(self.fig)
+            self.fig.subplots_adjust(left=0.12, right=0.97, top=0.9, bottom=0.09)
+            ax = self.ax = self.fig.add_subplot()
+            ax.plot(self.years, shown(baseline, metric, how), color=BASE_COLOR, ls="--", lw=1.3)
+            (self.line,) = ax.plot([], [], color=RUN_COLOR, lw=2.2, animated=True)
+            (self.now,) = ax.plot([], [], color=RUN_COLOR, marker="o", ms=5, animated=True)
+            self.targets = ax.plot([], [], color=TARGET_COLOR, ls=":", lw=1.3)[0]
+            self.stars = ax.plot([], [], ls="none", marker="*", ms=11, color=TARGET_COLOR)[0]
+            targets = stated_targets()
+            years = sorted({int(y) for y in targets.loc[targets["metric"] == metric, "year"]})
+            label = f"{'/'.join(map(str, years))} target" if years else "(no stated target)"
+            style = {"color": TARGET_COLOR, "ls": ":", "marker": "*"} if years else {"ls": "none"}
+            handles = [
+                mpl.lines.Line2D([], [], color=RUN_COLOR, lw=2, label="this run"),
+                mpl.lines.Line2D([], [], color=BASE_COLOR, ls="--", label=baseline_name),
+                mpl.lines.Line2D([], [], label=label, **style),
+            ]
+            ax.set_title(title, loc="left", fontsize=9, fontweight="bold")
+            first, last = int(self.years[0]), int(np.ceil(self.years[-1]))
+            ax.set_xticks(range(first, last + 1, 2))
+            ax.set_xlim(first, last)
+            ax.yaxis.set_major_formatter(mpl.ticker.FuncFormatter(_compact))
+            ax.grid(alpha=0.3)
+            ax.legend(handles=handles, loc="upper left", fontsize=7.5, frameon=False)
+
+    def _draw_static(self, levels: list[tuple[int, float]], top: float) -> None:
+        """Redraw everything but the run's line (only when a target or the y range moved)."""
+        xs, ys = [], []
+        for year, value in levels:
+            xs += [self.years[0], year + 1, np.nan]
+            ys += [value, value, np.nan]
+        self.targets.set_data(xs, ys)
+        self.stars.set_data([year + 1 for year, _ in levels], [value for _, value in levels])
+        self.ax.set_ylim(0, top)
+        self.fig.canvas.draw()
+        self.background = self.fig.canvas.copy_from_bbox(self.fig.bbox)
+
+    def png(self, run: Trajectory) -> bytes:
+        """The chart with the run so far, as PNG."""
+        values = shown(run, self.metric, self.how)
+        levels = target_levels(self.metric, run, self.baseline)
+        base = shown(self.baseline, self.metric, self.how)
+        highest = np.nanmax(np.concatenate([base, values, [v for _, v in levels], [1.0]]))
+        if self.static_key is None or self.static_key[0] != levels or highest > self.static_key[1]:
+            self.static_key = (levels, highest * HEADROOM)
+            self._draw_static(*self.static_key)
+        canvas = self.fig.canvas
+        canvas.restore_region(self.background)
+        self.line.set_data(self.years, values)
+        now = run.months - 1  # a dot where the run stands now
+        dot = slice(now, now + 1) if now >= 0 and np.isfinite(values[now]) else slice(0, 0)
+        self.now.set_data(self.years[dot], values[dot])
+        self.ax.draw_artist(self.line)
+        self.ax.draw_artist(self.now)
+        return _encode(canvas)
+
+
+def short_name(name: str) -> str:
+    """A park's name without its explanation in brackets."""
+    for cut in (" (", ", "):
+        name = name.split(cut)[0]
+    return name.replace("Industrial ", "").replace("International ", "")
+
+
+def park_state(run: Trajectory) -> pd.DataFrame:
+    """Each park (not 'outside'): position, revenue in the 12 months to now, occupancy now."""
+    now = max(run.months - 1, 0)
+    rows = []
+    for p in parameters().parks:
+        if p.batch == "outside":
+            continue
+        revenue = run.series(f"park.{p.id}.revenue_bn_yuan")[max(now - 11, 0) : now + 1]
+        rows.append(
+            {
+                "park": p.id,
+                "name": short_name(p.name),
+                "x": p.x,
+                "y": p.y,
+                "science_city": p.science_city,
+                "revenue_bn_yuan": float(np.nansum(revenue)) if run.months else np.nan,
+                "occupancy": float(run.series(f"park.{p.id}.occupancy")[now]),
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def park_figure(parks: pd.DataFrame, title: str) -> Figure:
+    """Parks at their schematic positions, sized by revenue, coloured by occupancy.
+
+    Parks are numbered in the order of the table; Science City parks are diamonds.
+    """
+    norm = mpl.colors.Normalize(vmin=0.5, vmax=1.0)
+    top = max(float(parks["revenue_bn_yuan"].fillna(0).max()), 1e-9)
+    with mpl.rc_context({"font.size": 7.5}):
+        fig = Figure(figsize=(2.9, 3.0), dpi=DPI)
+        FigureCanvasAgg(fig)
+        ax = fig.add_axes((0.16, 0.3, 0.8, 0.62))
+        if parks["revenue_bn_yuan"].isna().all():
+            ax.text(0.5, 0.5, "Press Step or ▶ to run", ha="center", transform=ax.transAxes)
+            ax.set_axis_off()
+            return fig
+        for shape, mine in (("D", parks["science_city"]), ("o", ~parks["science_city"])):
+            ax.scatter(
+                parks.loc[mine, "x"],
+                parks.loc[mine, "y"],
+                s=30 + 900 * parks.loc[mine, "revenue_bn_yuan"] / top,
+                c=parks.loc[mine, "occupancy"],
+                cmap="viridis",
+                norm=norm,
+                marker=shape,
+                edgecolors="0.2",
+                alpha=0.85,
+            )
+        for i, row in enumerate(parks.itertuples()):
+            ax.annotate(str(i + 1), (row.x, row.y), ha="center", va="center", fontsize=7)
+        ax.set_title(title, fontsize=8, loc="left")
+        ax.set_ylabel("km (schematic)")
+        ax.margins(0.12)
+        cax = fig.add_axes((0.16, 0.13, 0.8, 0.04))
+        fig.colorbar(
+            mpl.cm.ScalarMappable(norm=norm, cmap="viridis"),
+            cax=cax,
+            orientation="horizontal",
+            label="occupancy of office space",
+            format=mpl.ticker.PercentFormatter(1.0),
+        )
+    return fig
