@@ -15,12 +15,25 @@ from sim.targets import aggregate, load_observations
 
 PLOTTED = (
     ("revenue_bn_yuan", "Revenue, bn yuan per year", ("cq_revenue_2021", "cq_forecast_2025")),
-    ("workforce", "Workforce, December", ("cq_workforce_2021",)),
+    ("workforce", "Workforce, December", ("cq_workforce_2021", "cq_workforce_added_2024")),
     ("sc_firms", "Firms in the Science City, December", ("sc_firms_2022",)),
     ("first_batch_revenue_share", "Revenue share of first-batch parks", ("cq_first_batch_share",)),
     ("sc_firms_above_scale", "Science City firms above designated size", ("sc_above_scale_2022",)),
-    ("firms", "Firms, December", ()),
+    ("firms_rev_1bn_plus", "Firms with revenue >= 1 bn yuan, December", ("cq_firms_1bn_2024",)),
 )
+
+
+def _plotted_level(obs: pd.DataFrame, obs_id: str) -> float:
+    """An observed figure as a level of its metric: a change since 2021 is added to 2021's level."""
+    row = obs.loc[obs_id]
+    if row["aggregate"] != "december_minus_2021":
+        return float(row["value"])
+    base = obs[
+        (obs["metric"] == row["metric"])
+        & (obs["aggregate"] == "december")
+        & (obs["year"].astype(int) == 2021)
+    ]
+    return float(row["value"]) + float(base["value"].iloc[0]) if len(base) else np.nan
 
 
 def predictive_check(trajectories: pd.DataFrame) -> pd.DataFrame:
@@ -74,10 +87,13 @@ def trajectory_figure(trajectories: pd.DataFrame, last_year: int = 2025) -> plt.
             if obs_id not in obs.index or int(obs.loc[obs_id, "year"]) > last_year:
                 continue
             soft = "forecast" in obs_id
+            source = str(obs.loc[obs_id, "source"]).split(" (")[0]
+            label = f"{'expected' if soft else 'observed'} ({source})"
+            shown = {c.get_label() for c in ax.collections}
             ax.scatter(
-                [int(obs.loc[obs_id, "year"])], [obs.loc[obs_id, "value"]], zorder=5, s=60,
+                [int(obs.loc[obs_id, "year"])], [_plotted_level(obs, obs_id)], zorder=5, s=60,
                 color="white" if soft else "crimson", edgecolors="crimson",
-                label=f"{'expected' if soft else 'observed'} ({obs.loc[obs_id, 'source']})",
+                label=label if label not in shown else "_nolegend_",
             )  # fmt: skip
         if obs_ids:
             ax.legend(fontsize=7, loc="upper left")
