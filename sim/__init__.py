@@ -1,21 +1,51 @@
-"""cqsim: an agent-based simulation of the Chongqing software and information-services cluster."""
+"""cqsim: an agent-based simulation of the Chongqing software and information-services cluster.
 
-from sim.metrics import METRICS
-from sim.model import ClusterModel
-from sim.params import Parameters, load_parameters
-from sim.runner import RunResult, run, simulate, write_outputs
-from sim.scenario import Scenario, ScenarioError, load_scenario
+The public names below are imported on first use, so that commands which only read scenario
+files (``cqsim validate``, ``cqsim --help``) start without loading Mesa and the model.
+"""
 
-__all__ = [
-    "METRICS",
-    "ClusterModel",
-    "Parameters",
-    "RunResult",
-    "Scenario",
-    "ScenarioError",
-    "load_parameters",
-    "load_scenario",
-    "run",
-    "simulate",
-    "write_outputs",
-]
+from __future__ import annotations
+
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
+
+_EXPORTS = {
+    "METRICS": "sim.metrics",
+    "ClusterModel": "sim.model",
+    "Parameters": "sim.params",
+    "load_parameters": "sim.params",
+    "RunResult": "sim.runner",
+    "run": "sim.runner",
+    "simulate": "sim.runner",
+    "write_outputs": "sim.runner",
+    "Scenario": "sim.scenario",
+    "ScenarioError": "sim.scenario",
+    "load_scenario": "sim.scenario",
+}
+
+__all__ = sorted(_EXPORTS)
+
+if TYPE_CHECKING:  # for type checkers and editors: the same names, imported eagerly
+    from sim.metrics import METRICS as METRICS
+    from sim.model import ClusterModel as ClusterModel
+    from sim.params import Parameters as Parameters
+    from sim.params import load_parameters as load_parameters
+    from sim.runner import RunResult as RunResult
+    from sim.runner import run as run
+    from sim.runner import simulate as simulate
+    from sim.runner import write_outputs as write_outputs
+    from sim.scenario import Scenario as Scenario
+    from sim.scenario import ScenarioError as ScenarioError
+    from sim.scenario import load_scenario as load_scenario
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _EXPORTS:
+        raise AttributeError(f"module 'sim' has no attribute {name!r}")
+    value = getattr(import_module(_EXPORTS[name]), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_EXPORTS))

@@ -24,7 +24,6 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 from sim.params import Parameters, load_parameters
 from sim.posterior import WEIGHT, summarise
-from sim.runner import resolve, simulate
 from sim.scenario import ScenarioError, _friendly, _suggest
 from sim.targets import aggregate, load_observations
 
@@ -130,6 +129,8 @@ def load_config(path: str | Path, params: Parameters | None = None) -> Calibrati
     scenario_path = path.parent / config.scenario
     if not scenario_path.is_file():
         raise ScenarioError(path, "scenario", f"file not found: {config.scenario}")
+    from sim.runner import resolve  # the model is loaded only when needed (fast `cqsim --help`)
+
     resolve(scenario_path, end=config.end, scale=config.scale, params=params)  # checks it
     return config
 
@@ -138,6 +139,8 @@ class _Simulator:
     """What pyabc calls: parameters in, the observed figures' model values out."""
 
     def __init__(self, config: CalibrationConfig, config_path: Path, params: Parameters):
+        from sim.runner import resolve
+
         # The particle sets the calibrated parameters: never draw them from an earlier posterior.
         self.scenario = resolve(
             config_path.parent / config.scenario,
@@ -167,6 +170,8 @@ class _Simulator:
         )
         # pyabc seeds numpy's global generator in each of its worker processes: draw from it.
         seed = int(np.random.randint(0, 2**31 - 1))  # noqa: NPY002
+        from sim.runner import simulate
+
         model = simulate(scenario, seed, self.params)
         traj = _trajectories(model)
         return {
