@@ -151,16 +151,20 @@ def scale_check(replicates: int, workers: int) -> list[dict]:
         ("workforce", "december"),
         ("firms", "december"),
     ):
-        medians = {
-            s: float(np.median(aggregate(r.trajectories, metric, how, 2025)))
+        values = {
+            s: aggregate(r.trajectories, metric, how, 2025).to_numpy(dtype=float)
             for s, r in results.items()
         }
+        medians = {s: float(np.median(v)) for s, v in values.items()}
+        paired = values[10] / values[1] - 1  # same seed and posterior draw at both scales
         rows.append(
             {
                 "metric": metric,
                 "scale_10": medians[10],
                 "scale_1": medians[1],
                 "difference_pct": 100 * (medians[10] / medians[1] - 1),
+                "paired_mean_difference_pct": 100 * float(paired.mean()),
+                "paired_se_pct": 100 * float(paired.std(ddof=1) / np.sqrt(paired.size)),
             }
         )
     return rows
@@ -225,7 +229,7 @@ def main() -> None:
         print(json.dumps({"seconds": seconds, "peak_rss_mb": rss, "people": model.people_in_city}))
         return
     if args.scale_check:
-        rows = scale_check(replicates=10, workers=os.cpu_count() or 1)
+        rows = scale_check(replicates=20, workers=os.cpu_count() or 1)
         print(json.dumps(rows, indent=2) if args.json else "\n".join(map(str, rows)))
         return
     if args.agree:

@@ -373,6 +373,7 @@ def _places_section(params: Parameters) -> str:
             p.name,
             "yes" if p.science_city else "no",
             p.batch,
+            "yes" if p.young else "no",
             ", ".join(f"`{s}`" for s in p.focus),
         ]
         for p in params.parks
@@ -383,8 +384,10 @@ def _places_section(params: Parameters) -> str:
 
 The ids that `park`, `parks`, `sector` and `sectors` accept, from scenarios/parameters.toml.
 `outside` stands for firms outside any park; `office_supply` cannot deliver space there.
+Young parks (set up in 2020 with the Science City) start in January 2021 with recently arrived,
+entrant-sized firms only (`init.young_park_months`).
 
-{_table(["Park id", "Name", "Science City", "Batch", "Focus sectors"], parks)}
+{_table(["Park id", "Name", "Science City", "Batch", "Young", "Focus sectors"], parks)}
 
 {_table(["Sector id", "Name"], sectors)}
 """

@@ -72,7 +72,8 @@ def populate(m: ClusterModel) -> None:
     people are kept one to one, smaller ones are sampled one in ``scale`` with weight ``scale``.
     Sizes are rescaled so the workforce is exactly ``init.workforce_jan_2021``; productivities so
     that revenue shares of parks are the stated/assumed 2021 shares and the city's revenue per
-    person is ``init.productivity_yuan_per_person_month``.
+    person is ``init.productivity_yuan_per_person_month``. Young parks (the Science City's, set
+    up in 2020) hold recent arrivals only: entrant-sized firms at the city's productivity.
     """
     p = m.params
     rng = m.stream("init")
@@ -91,7 +92,11 @@ def populate(m: ClusterModel) -> None:
     n = sizes.size
 
     # Parks: the largest firms go where revenue is most short of its 2021 share, the rest by
-    # each park's share of firms.
+    # each park's share of firms. Young parks (set up in the last year or two) hold only recent
+    # arrivals: their firms have the size of entrants, and their revenue share is what those
+    # firms earn at the city's productivity (the share they free goes to firms outside parks).
+    young = np.array([pk.young for pk in p.parks])
+    outside = np.array([pk.batch == "outside" for pk in p.parks])
     rev_share = np.array([pk.revenue_share_2021 for pk in p.parks])
     rev_share = rev_share / rev_share.sum()
     firm_share = np.array([pk.firm_share_2021 for pk in p.parks])
@@ -100,10 +105,21 @@ def populate(m: ClusterModel) -> None:
     order = np.argsort(-sizes * weight, kind="stable")
     heavy = order[(sizes * weight)[order] > 0.002 * w0]
     assigned = np.zeros(m.n_parks)
+    shortfall_target = np.where(young, -np.inf, rev_share * w0)
     for row in heavy.tolist():
-        target = int(np.argmax(rev_share * w0 - assigned))
+        target = int(np.argmax(shortfall_target - assigned))
         park[row] = target
         assigned[target] += sizes[row] * weight[row]
+    in_young = young[park]
+    if in_young.any():
+        entrant = np.maximum(
+            1.0,
+            rng.lognormal(
+                np.log(p.entry.local_size_median), p.entry.local_size_sigma, int(in_young.sum())
+            ),
+        )
+        sizes[in_young] = entrant
+        sizes *= w0 / np.sum(weight * sizes)
 
     # Sectors: the city's shares, tilted 3:1 towards each park's focus sectors.
     tilt = np.where(m.park_focus, 3.0, 1.0) * m.sector_share
@@ -121,6 +137,12 @@ def populate(m: ClusterModel) -> None:
     )
     people_rev = weight * sizes * prod
     realised = np.bincount(park, weights=people_rev, minlength=m.n_parks)
+    if young.any():  # young parks earn at the city's productivity; outside parks take the rest
+        young_share = realised[young] / realised.sum()
+        rev_share = rev_share.copy()
+        freed = rev_share[young].sum() - young_share.sum()
+        rev_share[young] = young_share
+        rev_share[outside] += freed * rev_share[outside] / rev_share[outside].sum()
     park_factor = np.where(
         realised > 0, rev_share / np.maximum(realised / realised.sum(), 1e-12), 1.0
     )
@@ -142,6 +164,7 @@ def populate(m: ClusterModel) -> None:
         + size_people * p.economy.m2_per_worker * m.park_rent[park]
     )
     age = rng.integers(1, 121, n)
+    age[in_young] = rng.integers(1, p.init.young_park_months + 1, int(in_young.sum()))
     f = m.firms
     rows = f.append(
         n,

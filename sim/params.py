@@ -51,6 +51,7 @@ class Park:
     focus: tuple[str, ...]
     x: float
     y: float
+    young: bool = False
 
 
 @dataclass(frozen=True)

@@ -67,13 +67,14 @@ def test_replicate_k_uses_seed_plus_k():
 
 
 def test_rent_cut_raises_that_parks_occupancy(paired):
-    # Seed by seed the cut may change no firm's choice (a small park, rents already low after
-    # new space arrives), but it never empties the park and over the seeds it fills it.
-    base = _per_seed(paired["baseline"], "park.jinfeng_software.occupancy", "mean_year", 2025)
-    cut = _per_seed(
-        paired["rent_cut_jinfeng"], "park.jinfeng_software.occupancy", "mean_year", 2025
-    )
-    assert np.all(cut >= base - 0.01), (cut, base)
+    # Seed by seed the cut draws firms into the park. Its occupancy can still dip in a year when
+    # developers deliver new space because the park filled up, so occupancy rises over the seeds.
+    park = "park.jinfeng_software"
+    base_firms = _per_seed(paired["baseline"], f"{park}.firms", "december", 2025)
+    cut_firms = _per_seed(paired["rent_cut_jinfeng"], f"{park}.firms", "december", 2025)
+    assert np.all(cut_firms >= base_firms), (cut_firms, base_firms)
+    base = _per_seed(paired["baseline"], f"{park}.occupancy", "mean_year", 2025)
+    cut = _per_seed(paired["rent_cut_jinfeng"], f"{park}.occupancy", "mean_year", 2025)
     assert cut.sum() > base.sum() + 0.01 * SEEDS, (cut, base)
 
 
