@@ -88,6 +88,8 @@ class Parameters:
     sectors: tuple[Sector, ...]
     path: Path
     overrides: dict[str, float] = field(default_factory=dict)
+    # groups already looked up (the model reads them every month): filled on first use
+    _groups: dict[str, _Group] = field(default_factory=dict, init=False, repr=False, compare=False)
 
     def __getitem__(self, key: str) -> Any:
         return self.overrides.get(key, self.specs[key].value)
@@ -95,11 +97,15 @@ class Parameters:
     def __getattr__(self, group: str) -> _Group:
         if group.startswith("_"):
             raise AttributeError(group)
+        cached = self._groups.get(group)
+        if cached is not None:
+            return cached
         prefix = group + "."
         values = {k[len(prefix) :]: self[k] for k in self.specs if k.startswith(prefix)}
         if not values:
             raise AttributeError(f"no parameter group '{group}'")
-        return _Group(group, values)
+        self._groups[group] = _Group(group, values)
+        return self._groups[group]
 
     @property
     def park_ids(self) -> list[str]:
