@@ -218,8 +218,36 @@ def config_hash(config: CalibrationConfig) -> str:
     return hashlib.sha256(json.dumps(key, sort_keys=True).encode()).hexdigest()[:16]
 
 
-def calibrate(path: str | Path, *, fresh: bool = False, progress: bool = True) -> dict:
-    """Run (or resume) the calibration of a file; write the posterior; return a summary."""
+def _dask_client(scheduler: str):
+    """A client of an existing Dask distributed cluster (bad input if it cannot be reached)."""
+    from distributed import Client
+
+    from sim.sweeps.execute import DASK_CONNECT_TIMEOUT
+
+    try:
+        return Client(scheduler, timeout=DASK_CONNECT_TIMEOUT, set_as_default=False)
+    except (OSError, TimeoutError, ValueError) as exc:
+        raise ScenarioError(
+            "command line",
+            "--scheduler",
+            f"cannot connect to a Dask scheduler at {scheduler}: {exc}",
+        ) from None
+
+
+def calibrate(
+    path: str | Path, *, fresh: bool = False, progress: bool = True, scheduler: str | None = None
+) -> dict:
+    """Run (or resume) the calibration of a file; write the posterior; return a summary.
+
+    Args:
+        path: the calibration file.
+        fresh: discard a stored history and start over.
+        progress: print pyabc's progress.
+        scheduler: address of a Dask distributed scheduler: the simulations go to its workers
+            (pyabc's Dask sampler) instead of local processes. Such a calibration is not
+            reproducible bit for bit: the workers draw their own seeds.
+
+    """
     import pyabc
 
     path = Path(path)
@@ -234,11 +262,13 @@ def calibrate(path: str | Path, *, fresh: bool = False, progress: bool = True) -
             p.unlink(missing_ok=True)
     np.random.seed(config.seed)  # noqa: NPY002 (pyabc draws from numpy's global generator)
     workers = config.workers or os.cpu_count() or 1
-    sampler = (
-        pyabc.sampler.SingleCoreSampler()
-        if workers == 1
-        else pyabc.sampler.MulticoreEvalParallelSampler(n_procs=workers)
-    )
+    client = _dask_client(scheduler) if scheduler else None
+    if client is not None:
+        sampler = pyabc.sampler.DaskDistributedSampler(dask_client=client)
+    elif workers == 1:
+        sampler = pyabc.sampler.SingleCoreSampler()
+    else:
+        sampler = pyabc.sampler.MulticoreEvalParallelSampler(n_procs=workers)
     observed = load_observations().set_index("id")
     obs_values = {t.id: float(observed.loc[t.id, "value"]) for t in config.targets}
     abc = pyabc.ABCSMC(
@@ -269,14 +299,18 @@ def calibrate(path: str | Path, *, fresh: bool = False, progress: bool = True) -
         meta_path.write_text(json.dumps({"fingerprint": fingerprint, "run_id": history.id}))
     done = abc.history.max_t + 1 if resumed else 0
     remaining = max(0, config.generations - done)
-    if remaining:
-        history = abc.run(
-            max_nr_populations=remaining,
-            max_total_nr_simulations=config.max_simulations,
-            max_walltime=timedelta(minutes=config.max_minutes),
-        )
-    else:
-        history = abc.history
+    try:
+        if remaining:
+            history = abc.run(
+                max_nr_populations=remaining,
+                max_total_nr_simulations=config.max_simulations,
+                max_walltime=timedelta(minutes=config.max_minutes),
+            )
+        else:
+            history = abc.history
+    finally:
+        if client is not None:
+            client.close()
     frame, weights = history.get_distribution()
     posterior = frame.reset_index(drop=True).copy()
     posterior[WEIGHT] = weights
@@ -304,6 +338,11 @@ def add_calibration_commands(sub, positive_int) -> None:
     cal = sub.add_parser("calibrate", help="fit parameters to the observed figures (ABC-SMC)")
     cal.add_argument("config", type=Path, help="calibration TOML file")
     cal.add_argument("--fresh", action="store_true", help="discard the stored history, start over")
+    cal.add_argument(
+        "--scheduler",
+        metavar="ADDRESS",
+        help="run the simulations on this Dask distributed scheduler (pyabc's Dask sampler)",
+    )
     val = sub.add_parser(
         "validate-model", help="observed figures against the model's predictive distribution"
     )
@@ -316,7 +355,7 @@ def add_calibration_commands(sub, positive_int) -> None:
 
 def cmd_calibrate(args) -> int:
     """Run or resume a calibration and print the posterior summary."""
-    summary = calibrate(args.config, fresh=args.fresh)
+    summary = calibrate(args.config, fresh=args.fresh, scheduler=args.scheduler)
     print(
         f"\n{summary['generations']} generations, {summary['simulations']} simulations, "
         f"final epsilon {summary['epsilon']:.3g}, {summary['wall_seconds']:.0f} s"

@@ -149,3 +149,18 @@ def test_bad_posterior_file_is_bad_input(tmp_path):
     assert not out.exists()
     assert main([*args, "--posterior", str(tmp_path / "missing.parquet"), "--out", str(out)]) == 2
     assert not out.exists()
+
+
+def test_tiny_calibration_runs_on_a_dask_cluster(tmp_path):
+    from distributed import LocalCluster
+
+    path = tmp_path / "cal.toml"
+    path.write_text(TINY.replace("generations = 2", "generations = 1"))
+    with LocalCluster(n_workers=2, threads_per_worker=1, dashboard_address=None) as cluster:
+        summary = calibrate(path, progress=False, scheduler=cluster.scheduler_address)
+    posterior = pd.read_parquet(tmp_path / "post.parquet")
+    assert summary["generations"] == 1 and len(posterior) == 6
+    assert posterior["weight"].sum() == pytest.approx(1.0)
+    low, high = 80000, 110000  # the prior's bounds
+    values = posterior["init.productivity_yuan_per_person_month"]
+    assert values.between(low, high).all()
