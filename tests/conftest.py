@@ -1,8 +1,11 @@
-"""Shared fixtures: the shipped scenario folder and a helper that writes scenario files."""
+"""Shared fixtures: the scenario folder, a scenario-file writer, and a headless browser."""
 
 from __future__ import annotations
 
+import importlib.util
 import json
+import os
+import shutil
 import textwrap
 from collections.abc import Callable
 from pathlib import Path
@@ -12,6 +15,18 @@ import pytest
 import sim
 
 SCENARIOS_DIR = Path(sim.__file__).resolve().parent.parent / "scenarios"
+# Debian's Chromium, driven by Playwright (whose own browser download does not work here).
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 
 
 def toml_str(value: str | Path) -> str:
@@ -55,3 +70,23 @@ def write_scenario(tmp_path: Path, baseline_path: Path) -> Callable[..., Path]:
         return path
 
     return write
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Headless Chromium; skipped where it is missing, except on CI, where that fails the test."""
+    missing = None
+    if CHROMIUM is None:
+        missing = "Chromium is not installed (apt-get install chromium; .ci/run does)"
+    elif importlib.util.find_spec("playwright") is None:
+        missing = "playwright is not installed (pip install -e '.[test]')"
+    if missing and os.environ.get("CI"):
+        pytest.fail(f"{missing}: CI must run the browser tests")
+    if missing:
+        pytest.skip(missing)
+    from playwright import sync_api
+
+    with sync_api.sync_playwright() as p:
+        chromium = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()

@@ -8,11 +8,9 @@ with Ctrl-C. It is skipped locally when Chromium or Playwright is missing; .ci/r
 
 from __future__ import annotations
 
-import importlib.util
 import os
 import queue
 import re
-import shutil
 import signal
 import subprocess
 import sys
@@ -40,18 +38,7 @@ from sim.cli import main
 from sim.scenario import ScenarioError, load_scenario
 from sim.targets import target_table as run_target_table
 
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 LOCAL_HOSTS = ("127.0.0.1", "localhost")
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 EVERY_LEVER = Levers(
     package_start=2022,
     package_end=2026,
@@ -273,25 +260,6 @@ def _start_app(save_dir: Path) -> tuple[subprocess.Popen, str]:
             return proc, match.group(1)
     proc.kill()
     raise AssertionError("cqsim app did not print its address:\n" + "".join(output))
-
-
-@pytest.fixture
-def browser():
-    missing = None
-    if CHROMIUM is None:
-        missing = "Chromium is not installed (apt-get install chromium; .ci/run does)"
-    elif importlib.util.find_spec("playwright") is None:
-        missing = "playwright is not installed (pip install -e '.[test]')"
-    if missing and os.environ.get("CI"):
-        pytest.fail(f"{missing}: CI must test the app in a browser")
-    if missing:
-        pytest.skip(missing)
-    from playwright import sync_api
-
-    with sync_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
 
 
 def test_app_in_chromium_offline(browser, tmp_path):

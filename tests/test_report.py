@@ -7,9 +7,7 @@ Chromium or Playwright is missing; .ci/run installs both.
 
 from __future__ import annotations
 
-import importlib.util
 import json
-import os
 import re
 import shutil
 from pathlib import Path
@@ -24,17 +22,6 @@ from sim.scenario import ScenarioError
 
 SCENARIOS_DIR = Path(__file__).resolve().parent.parent / "scenarios"
 
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 PACKAGE = """
 name = "rent_and_talent"
 description = "Test package <script>alert('x')</script> & \\"quotes\\""
@@ -266,25 +253,6 @@ def test_cli_bad_input_is_one_line_and_exit_2(folders, tmp_path, capsys, args, m
     assert err.count("\n") == 1 and err.startswith("cqsim: error: ")
     assert message in err
     assert not (tmp_path / "r.pdf").exists() and not (tmp_path / "nope").exists()
-
-
-@pytest.fixture(scope="module")
-def browser():
-    missing = None
-    if CHROMIUM is None:
-        missing = "Chromium is not installed (apt-get install chromium; .ci/run does)"
-    elif importlib.util.find_spec("playwright") is None:
-        missing = "playwright is not installed (pip install -e '.[test]')"
-    if missing and os.environ.get("CI"):
-        pytest.fail(f"{missing}: CI must open the report in a browser")
-    if missing:
-        pytest.skip(missing)
-    from playwright import sync_api
-
-    with sync_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
 
 
 @pytest.mark.parametrize(("folder", "n_images"), [("cmp", 11), ("run", 7)])
