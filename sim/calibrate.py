@@ -218,22 +218,6 @@ def config_hash(config: CalibrationConfig) -> str:
     return hashlib.sha256(json.dumps(key, sort_keys=True).encode()).hexdigest()[:16]
 
 
-def _dask_client(scheduler: str):
-    """A client of an existing Dask distributed cluster (bad input if it cannot be reached)."""
-    from distributed import Client
-
-    from sim.sweeps.execute import DASK_CONNECT_TIMEOUT
-
-    try:
-        return Client(scheduler, timeout=DASK_CONNECT_TIMEOUT, set_as_default=False)
-    except (OSError, TimeoutError, ValueError) as exc:
-        raise ScenarioError(
-            "command line",
-            "--scheduler",
-            f"cannot connect to a Dask scheduler at {scheduler}: {exc}",
-        ) from None
-
-
 def calibrate(
     path: str | Path, *, fresh: bool = False, progress: bool = True, scheduler: str | None = None
 ) -> dict:
@@ -262,7 +246,12 @@ def calibrate(
             p.unlink(missing_ok=True)
     np.random.seed(config.seed)  # noqa: NPY002 (pyabc draws from numpy's global generator)
     workers = config.workers or os.cpu_count() or 1
-    client = _dask_client(scheduler) if scheduler else None
+    if scheduler:
+        from sim.sweeps.execute import connect_dask
+
+        client = connect_dask(scheduler)
+    else:
+        client = None
     if client is not None:
         sampler = pyabc.sampler.DaskDistributedSampler(dask_client=client)
     elif workers == 1:

@@ -158,6 +158,11 @@ def test_tiny_calibration_runs_on_a_dask_cluster(tmp_path):
     path.write_text(TINY.replace("generations = 2", "generations = 1"))
     with LocalCluster(n_workers=2, threads_per_worker=1, dashboard_address=None) as cluster:
         summary = calibrate(path, progress=False, scheduler=cluster.scheduler_address)
+        ran_on_cluster = sum(
+            sum(prefix.states.values()) + len(prefix.all_durations)
+            for prefix in cluster.scheduler.task_prefixes.values()
+        )
+    assert ran_on_cluster > 0  # the simulations went to the cluster's workers
     posterior = pd.read_parquet(tmp_path / "post.parquet")
     assert summary["generations"] == 1 and len(posterior) == 6
     assert posterior["weight"].sum() == pytest.approx(1.0)

@@ -189,21 +189,31 @@ class _LocalPool:
         self.pool.shutdown(wait=True, cancel_futures=True)
 
 
+def connect_dask(scheduler: str):
+    """A client of an existing Dask distributed cluster.
+
+    Raises:
+        ScenarioError: the scheduler cannot be reached (bad input naming ``--scheduler``).
+
+    """
+    from distributed import Client
+
+    try:
+        return Client(scheduler, timeout=DASK_CONNECT_TIMEOUT, set_as_default=False)
+    except (OSError, TimeoutError, ValueError) as exc:
+        raise ScenarioError(
+            "command line",
+            "--scheduler",
+            f"cannot connect to a Dask scheduler at {scheduler}: {exc}",
+        ) from None
+
+
 class _DaskCluster:
     """A client of an existing Dask distributed cluster, connected when created."""
 
     def __init__(self, scheduler: str):
-        from distributed import Client
-
         self.scheduler = scheduler
-        try:
-            self.client = Client(scheduler, timeout=DASK_CONNECT_TIMEOUT, set_as_default=False)
-        except (OSError, TimeoutError, ValueError) as exc:
-            raise ScenarioError(
-                "command line",
-                "--scheduler",
-                f"cannot connect to a Dask scheduler at {scheduler}: {exc}",
-            ) from None
+        self.client = connect_dask(scheduler)
         self._params: dict[int, Any] = {}
 
     def _submit(self, task: RunTask):
