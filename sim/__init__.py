@@ -6,8 +6,9 @@ files (``cqsim validate``, ``cqsim --help``) start without loading Mesa and the 
 
 from __future__ import annotations
 
-from importlib import import_module
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from sim._lazy import lazy_exports
 
 _EXPORTS = {
     "METRICS": "sim.metrics",
@@ -39,13 +40,4 @@ if TYPE_CHECKING:  # for type checkers and editors: the same names, imported eag
     from sim.scenario import load_scenario as load_scenario
 
 
-def __getattr__(name: str) -> Any:
-    if name not in _EXPORTS:
-        raise AttributeError(f"module 'sim' has no attribute {name!r}")
-    value = getattr(import_module(_EXPORTS[name]), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(_EXPORTS))
+__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS, globals())

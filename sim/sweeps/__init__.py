@@ -8,8 +8,9 @@ Morris store into sensitivity indices.
 
 from __future__ import annotations
 
-from importlib import import_module
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from sim._lazy import lazy_exports
 
 # Imported on first use: `cqsim --help` and `cqsim validate` should not load the model or DuckDB.
 _EXPORTS = {
@@ -46,13 +47,4 @@ if TYPE_CHECKING:  # for type checkers and editors: the same names, imported eag
     from sim.sweeps.store import read_table as read_table
 
 
-def __getattr__(name: str) -> Any:
-    if name not in _EXPORTS:
-        raise AttributeError(f"module 'sim.sweeps' has no attribute {name!r}")
-    value = getattr(import_module(_EXPORTS[name]), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(_EXPORTS))
+__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS, globals())
