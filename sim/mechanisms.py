@@ -353,11 +353,13 @@ def rent_discount(m: ClusterModel) -> np.ndarray:
 
 
 def operate_firms(m: ClusterModel) -> None:
-    """Firms produce, pay, plan, relocate and exit.
+    """Firms produce, pay, exit, relocate and plan.
 
     Firms sell what their staff can deliver up to their demand, pay wages, rent and other costs,
-    collect scale-up awards, plan hiring or lay-offs, may relocate, and exit when cash runs out,
-    when their market no longer supports one person, or when they never staff up.
+    collect scale-up awards, exit when cash runs out, when their market no longer supports one
+    person, or when they never staff up, may relocate, and plan hiring or lay-offs. Movers and
+    hiring only take office space a park has free below ``offices.full_occupancy``, so no park
+    is ever fuller than that (see :func:`relocate_firms` and :func:`fit_in_parks`).
     """
     p = m.params
     rng = m.stream("firms")
@@ -403,24 +405,29 @@ def operate_firms(m: ClusterModel) -> None:
     m.month_flows["firm_exits"] = float(f.weight[exit_rows].sum())
     m.remove_firm_agents(exit_rows)
     alive = f.alive[:n]
+    moved_in = relocate_firms(m)
 
     desired = wanted / prod_now
     gap = desired - size
     hires = np.where(alive & (gap > 0), gap * p.firms.hiring_speed, 0.0)
-    # Expansion in place needs free office space in the park.
+    # Expansion in place needs free office space in the park: what is left below full occupancy
+    # once this month's movers are in (the space a mover leaves is let again next month).
     need = np.bincount(
         f.park[:n], weights=f.weight[:n] * hires * p.economy.m2_per_worker, minlength=m.n_parks
     )
-    free = np.maximum(0.0, p.offices.full_occupancy * m.park_area - m.park_occupied)
+    free = np.maximum(0.0, p.offices.full_occupancy * m.park_area - m.park_occupied - moved_in)
     room = np.where(
         m.park_in_park & (need > 0), np.minimum(1.0, free / np.maximum(need, 1e-9)), 1.0
     )
     hires *= room[f.park[:n]]
-    f.vacancies[:n] = stochastic_round(hires * f.weight[:n] / m.scale, rng)
+    vacancies = stochastic_round(hires * f.weight[:n] / m.scale, rng)
+    # Rounding to whole worker agents must not take a park past its free room: where it would,
+    # the park's firms (in random order) keep their vacancies while they fit.
+    free_agents = np.where(m.park_in_park, np.floor(free / agent_area(m)), np.inf)
+    vacancies = fit_in_parks(f.park[:n], vacancies, free_agents, rng.random(n), partial=True)
+    f.vacancies[:n] = vacancies
     excess = np.where(alive & (gap < 0), -gap * p.firms.layoff_speed, 0.0)
     f.layoff_share[:n] = np.where(size > 0, np.clip(excess / np.maximum(size, 1e-9), 0, 1), 0.0)
-
-    relocate_firms(m)
 
 
 def settler_discount(m: ClusterModel) -> np.ndarray:
@@ -494,6 +501,49 @@ def park_room(m: ClusterModel) -> np.ndarray:
     return np.where(m.park_in_park, np.maximum(free, 0.0), np.inf)
 
 
+def agent_area(m: ClusterModel) -> float:
+    """Office area (m²) one worker agent occupies: ``scale`` people at ``m2_per_worker`` each."""
+    return m.scale * m.params.economy.m2_per_worker
+
+
+def fit_in_parks(
+    park: np.ndarray, amount: np.ndarray, room: np.ndarray, order: np.ndarray, partial: bool
+) -> np.ndarray:
+    """Grant claims on parks' room in a given order within each park, while they fit.
+
+    Args:
+        park: the park each claim is on.
+        amount: what each claim asks for (>= 0, in the unit of ``room``).
+        room: what each park can still grant (``inf``: no limit).
+        order: sort key of the claims within their park (e.g. uniform random draws).
+        partial: grant the claim that no longer fits in full what is left (vacancies), or
+            nothing (a firm moving in needs room for all its staff).
+
+    Returns:
+        The amount granted to each claim; within each park the grants sum to at most its room.
+
+    """
+    granted = np.array(amount)
+    over = np.bincount(park, weights=granted, minlength=room.size) > room
+    if not over.any():  # every claim fits
+        return granted
+    claims = np.flatnonzero(over[park])  # only parks asked for more than they have are rationed
+    rank = claims[np.lexsort((order[claims], park[claims]))]
+    asked = granted[rank].astype(float)
+    cum = np.cumsum(asked)
+    grp = park[rank]
+    first = np.r_[True, grp[1:] != grp[:-1]]
+    base = np.maximum.accumulate(np.where(first, cum - asked, 0.0))  # cum before each park
+    ahead = cum - asked - base  # asked by the claims before this one in its park
+    left = room[grp] - ahead
+    if partial:
+        got = np.clip(left, 0.0, asked)
+    else:
+        got = np.where((asked == 0) | (asked <= left), asked, 0.0)
+    granted[rank] = got.astype(granted.dtype)
+    return granted
+
+
 def park_open(m: ClusterModel) -> np.ndarray:
     """Parks taking new tenants (not full); 'outside any park' always is."""
     occupancy = m.park_occupied / np.maximum(m.park_area, 1.0)
@@ -508,15 +558,18 @@ def choose_parks(
     rng: np.random.Generator,
     current: np.ndarray | None = None,
     current_discount: np.ndarray | None = None,
+    room: np.ndarray | None = None,
 ) -> np.ndarray:
     """Logit choice of park for firms of the given sectors, among parks with room for them.
 
     Firms already in a park (``current``) keep the rent discount they have there
-    (``current_discount``) if they stay, and pay the moving cost if they go.
+    (``current_discount``) if they stay, and pay the moving cost if they go. ``room`` is the
+    area (m²) each park can still let (default :func:`park_room`).
     """
     constant = m.park_constant[size_class(m, people)]  # (firms, parks)
     utility = park_utility(m, settler_discount(m)).T[sectors] + constant
-    fits = park_room(m)[None, :] >= area_needed[:, None]
+    room = park_room(m) if room is None else room
+    fits = room[None, :] >= area_needed[:, None]
     if current is not None:
         stay = np.arange(m.n_parks)[None, :] == current[:, None]
         base = park_utility(m).T[sectors, current] + constant[np.arange(current.size), current]
@@ -528,30 +581,49 @@ def choose_parks(
     return np.argmax(utility + rng.gumbel(size=utility.shape), axis=1)
 
 
-def relocate_firms(m: ClusterModel) -> None:
-    """A few firms each month reconsider their location and may move to a better park."""
+def relocate_firms(m: ClusterModel) -> np.ndarray:
+    """A few firms each month reconsider their location and may move to a better park.
+
+    Firms move before they plan this month's hiring, and a mover needs room for its staff where
+    it goes. A park's free area is shared among all of the month's movers into it: in random
+    order, a mover is admitted while it still fits; one that no longer does stays where it is.
+
+    Returns:
+        The office area (m²) the admitted movers take in each park. Until next month their old
+        park counts their space too.
+
+    """
     f = m.firms
     n = f.n
     rng = m.stream("relocation")
     draws = rng.random(n)
     movers = np.flatnonzero(f.alive[:n] & (draws < m.params.firms.relocation_probability))
     if movers.size == 0:
-        return
+        return np.zeros(m.n_parks)
     people = m.firm_size_people()[movers]
-    area = f.weight[movers] * people * m.params.economy.m2_per_worker
+    unit = agent_area(m)
+    current = f.park[movers].astype(np.int64)
+    free_agents = np.floor(park_room(m) / unit)  # room in whole worker agents (inf outside)
+    need = f.staff[movers]  # worker agents a mover brings
     new = choose_parks(
         m,
         f.sector[movers],
         people,
-        area,
+        need * unit,
         rng,
-        current=f.park[movers].astype(np.int64),
+        current=current,
         current_discount=rent_discount(m)[movers],
+        room=free_agents * unit,
     )
-    moved = movers[new != f.park[movers]]
-    f.park[moved] = new[new != f.park[movers]]
+    going = np.flatnonzero(new != current)
+    admitted = fit_in_parks(new[going], need[going], free_agents, rng.random(going.size), False)
+    refused = going[admitted < need[going]]
+    new[refused] = current[refused]
+    moved = movers[new != current]
+    f.park[moved] = new[new != current]
     f.settled[moved] = m.month
     m.month_flows["firm_relocations"] = float(f.weight[moved].sum())
+    return np.bincount(new[going], weights=admitted * unit, minlength=m.n_parks)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -740,8 +812,12 @@ def match_labour(m: ClusterModel) -> None:
         )
         matches = int(min(v_total, u_total, stochastic_round(flow, rng)))
         hired = rng.choice(seekers, size=matches, replace=False)
-        slots = np.repeat(np.flatnonzero(vac), vac[vac > 0])
-        firms_hiring = rng.choice(slots, size=matches, replace=False)
+        # Which vacancies are filled: `matches` of the v_total slots, drawn without replacement
+        # as counts per firm (multivariate hypergeometric), so no array of every slot is built
+        # however many vacancies firms post. The seekers were drawn in random order.
+        hiring = np.flatnonzero(vac)
+        filled = rng.multivariate_hypergeometric(vac[hiring], matches, method="marginals")
+        firms_hiring = np.repeat(hiring, filled)
         status[hired] = EMPLOYED
         w.employer[hired] = firms_hiring
     else:
