@@ -9,11 +9,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from sim.scenario import ScenarioError
+from sim.errors import SettingError
 
 
-def add_compare_command(sub, positive_int, seed_type) -> None:
-    """Register `cqsim compare`."""
+def add_compare_command(sub, run_setting, workers_count) -> None:
+    """Register `cqsim compare` (argument types for run settings and --workers are given)."""
     cmp = sub.add_parser(
         "compare",
         help="run scenarios with the same seeds: paired differences, targets, costs, attribution",
@@ -21,12 +21,21 @@ def add_compare_command(sub, positive_int, seed_type) -> None:
     cmp.add_argument(
         "scenarios", type=Path, nargs="+", help="scenario files; the first is the base"
     )
-    cmp.add_argument("-n", "--replicates", type=positive_int, help="replicates (paired seeds)")
-    cmp.add_argument("--seed", type=seed_type, help="base seed; replicate k uses seed + k")
+    cmp.add_argument(
+        "-n", "--replicates", type=run_setting("replicates"), help="replicates (paired seeds)"
+    )
+    cmp.add_argument(
+        "--seed", type=run_setting("seed"), help="base seed; replicate k uses seed + k"
+    )
     cmp.add_argument("--out", type=Path, help="output folder (default runs/compare_<names>)")
-    cmp.add_argument("--scale", type=positive_int, help="people per worker agent")
+    cmp.add_argument(
+        "--force",
+        action="store_true",
+        help="write into an --out folder that is not a cqsim output (keeps its other files)",
+    )
+    cmp.add_argument("--scale", type=run_setting("scale"), help="people per worker agent")
     cmp.add_argument("--end", help="last month, YYYY-MM")
-    cmp.add_argument("--workers", type=positive_int, help="processes (default: one per core)")
+    cmp.add_argument("--workers", type=workers_count, help="processes (default: one per core)")
     cmp.add_argument(
         "--no-attribution", action="store_true", help="skip the Shapley split (2^k runs per seed)"
     )
@@ -38,12 +47,19 @@ def add_compare_command(sub, positive_int, seed_type) -> None:
 
 def cmd_compare(args: argparse.Namespace) -> int:
     """Run the comparison, write its folder and print the planner's summary."""
-    from analysis.compare import compare
+    from analysis.compare import compare, unique_names
+    from sim.outputs import check_output_folder
+    from sim.params import load_parameters
+    from sim.runner import resolve
 
-    if len(args.scenarios) < 1:
-        raise ScenarioError("command line", "scenarios", "give at least one scenario")
+    params = load_parameters()
+    resolved = unique_names(
+        [resolve(s, scale=args.scale, end=args.end, params=params) for s in args.scenarios]
+    )
+    out = args.out or Path("runs") / ("compare_" + "_vs_".join(sc.name for sc in resolved))
+    check_output_folder(out, force=args.force)
     comparison = compare(
-        args.scenarios,
+        resolved,
         replicates=args.replicates,
         seed=args.seed,
         end=args.end,
@@ -51,12 +67,14 @@ def cmd_compare(args: argparse.Namespace) -> int:
         workers=args.workers or (os.cpu_count() or 1),
         attribute=not args.no_attribution,
         attribution_year=args.attribution_year,
+        params=params,
         progress=not args.quiet,
     )
-    out = args.out or Path("runs") / ("compare_" + "_vs_".join(comparison.names))
-    comparison.write(out)
-    print(f"\nwrote {out}/  (cqsim report {out} --out report.html)")
+    comparison.write(out, force=args.force)
+    print(f"\nwrote {out}/  (cqsim report {out})")
     print_summary(comparison)
+    for line in comparison.manifest.get("warnings", []):
+        print(f"WARNING: {line}")
     return 0
 
 
@@ -135,6 +153,9 @@ def add_report_commands(sub) -> None:
     )
     rep.add_argument("folder", type=Path, help="folder written by cqsim run or cqsim compare")
     rep.add_argument("--out", type=Path, help="HTML file (default FOLDER/report.html)")
+    rep.add_argument(
+        "--force", action="store_true", help="replace an --out file that cqsim did not write"
+    )
 
     plot = sub.add_parser("plot", help="one figure of a run or comparison folder (PNG and SVG)")
     plot.add_argument("folder", type=Path, help="folder written by cqsim run or cqsim compare")
@@ -150,38 +171,46 @@ def add_report_commands(sub) -> None:
         help="file: without suffix writes .png and .svg, else .png, .svg or .pdf "
         "(default FOLDER/KIND[_METRIC])",
     )
+    plot.add_argument(
+        "--force", action="store_true", help="replace --out files that cqsim did not write"
+    )
 
 
 def cmd_report(args: argparse.Namespace) -> int:
     """Write the HTML report of a run or comparison folder."""
     from analysis.report import write_report
+    from sim.outputs import check_output_file
 
     out = args.out or args.folder / "report.html"
     if out.suffix.lower() not in (".html", ".htm"):
-        raise ScenarioError("command line", "--out", f"expected an .html file, got {out}")
-    path = write_report(args.folder, out)
+        raise SettingError("out", f"expected an .html file, got {out}")
+    check_output_file(out, force=args.force)
+    path = write_report(args.folder, out, force=args.force)
     print(f"wrote {path}")
     return 0
 
 
 def cmd_plot(args: argparse.Namespace) -> int:
     """Write one figure of a run or comparison folder."""
-    from analysis.plots import FIGURE_FORMATS, save_figure
+    from analysis.plots import FIGURE_FORMATS, figure_paths, save_figure
     from analysis.report import figure_for, load_results
+    from sim.outputs import check_output_file
 
     if args.year is not None and args.kind != "parks":
-        raise ScenarioError("command line", "--year", "only the park map ('parks') has a year")
+        raise SettingError("year", "only the park map ('parks') has a year")
     if args.metric is not None and args.kind in ("costs", "parks"):
-        raise ScenarioError("command line", "--metric", f"'{args.kind}' has no metric to choose")
+        raise SettingError("metric", f"'{args.kind}' has no metric to choose")
     out = args.out
     if out is None:
         out = args.folder / (args.kind + (f"_{args.metric}" if args.metric else ""))
     elif out.suffix and out.suffix.lower() not in FIGURE_FORMATS:
-        raise ScenarioError(
-            "command line", "--out", f"unknown figure format '{out.suffix}'; use {FIGURE_FORMATS}"
+        raise SettingError(
+            "out", f"unknown figure format '{out.suffix}'; use {', '.join(FIGURE_FORMATS)}"
         )
+    for target in figure_paths(out):
+        check_output_file(target, force=args.force)
     results = load_results(args.folder)
     fig = figure_for(results, args.kind, metric=args.metric, year=args.year)
-    for path in save_figure(fig, out):
+    for path in save_figure(fig, out, force=args.force):
         print(f"wrote {path}")
     return 0

@@ -11,8 +11,9 @@ import pandas as pd
 
 from analysis.attribution import attribution
 from analysis.tables import attainment, cost_ledger, paired_differences
+from sim.outputs import output_folder
 from sim.params import Parameters, load_parameters
-from sim.runner import atomic_directory, resolve, run_many
+from sim.runner import resolve, run_many
 from sim.scenario import Scenario, ScenarioError
 
 COUNTERFACTUAL_SUFFIX = "__no_policy"
@@ -50,9 +51,13 @@ class Comparison:
         "attribution": "attribution.csv",
     }
 
-    def write(self, out_dir: str | Path) -> Path:
-        """Write every table (CSV), the trajectories (Parquet) and the manifest, atomically."""
-        with atomic_directory(out_dir) as tmp:
+    def write(self, out_dir: str | Path, *, force: bool = False) -> Path:
+        """Write every table (CSV), the trajectories (Parquet) and the manifest as one folder.
+
+        The folder is replaced as one unit, keeping files cqsim did not write (see
+        :mod:`sim.outputs`); a folder that is not a cqsim output is refused unless ``force``.
+        """
+        with output_folder(out_dir, kind="compare", force=force) as tmp:
             self.trajectories.to_parquet(tmp / "trajectories.parquet", index=False)
             for attr, name in self.FILES.items():
                 table = getattr(self, attr)
@@ -79,7 +84,8 @@ class Comparison:
         )
 
 
-def _unique_names(scenarios: list[Scenario]) -> list[Scenario]:
+def unique_names(scenarios: list[Scenario]) -> list[Scenario]:
+    """The scenarios, a repeated name getting a suffix (``_2``, ``_3``) so each is told apart."""
     seen: dict[str, int] = {}
     out = []
     for sc in scenarios:
@@ -109,7 +115,7 @@ def compare(
     policies gets a Shapley split of its effect in ``attribution_year`` among its policy kinds.
     """
     params = params or load_parameters()
-    resolved = _unique_names([resolve(s, scale=scale, end=end, params=params) for s in scenarios])
+    resolved = unique_names([resolve(s, scale=scale, end=end, params=params) for s in scenarios])
     base = resolved[0]
     for sc in resolved[1:]:
         if sc.run.start != base.run.start or sc.run.end != base.run.end:
@@ -167,6 +173,8 @@ def compare(
         "base_seed": seed,
         "seeds": [seed + k for k in range(replicates)],
         "attribution_year": attribution_year if not shares.empty else None,
+        "warnings": [w for r in results[:-1] for w in r.manifest["warnings"]],
+        "created": results[0].manifest["created"],
         "versions": results[0].manifest["versions"],
         "git_revision": results[0].manifest["git_revision"],
     }

@@ -27,6 +27,7 @@ from matplotlib.patches import Patch
 from matplotlib.ticker import FuncFormatter
 
 from sim.metrics import METRICS, is_stock
+from sim.outputs import GENERATOR, output_file
 from sim.params import Parameters, load_parameters
 from sim.targets import load_observations
 
@@ -968,28 +969,36 @@ def park_map(
 # output
 
 
-def save_figure(fig: Figure, path: str | Path, *, dpi: int = 150) -> list[Path]:
-    """Write a figure as PNG and SVG (``path`` without suffix) or in the format of its suffix.
-
-    Returns the paths written. Metadata that would change from run to run (date, software
-    version) is left out, so the same figure gives the same file.
-    """
+def figure_paths(path: str | Path) -> list[Path]:
+    """The files :func:`save_figure` writes for ``path``: itself, or .png and .svg if no suffix."""
     path = Path(path)
     if path.suffix.lower() in FIGURE_FORMATS:
-        targets = [path]
-    elif path.suffix:
+        return [path]
+    if path.suffix:
         raise ValueError(f"unknown figure format {path.suffix!r}; use one of {FIGURE_FORMATS}")
-    else:
-        targets = [path.with_suffix(".png"), path.with_suffix(".svg")]
-    path.parent.mkdir(parents=True, exist_ok=True)
+    return [path.with_suffix(".png"), path.with_suffix(".svg")]
+
+
+def save_figure(
+    fig: Figure, path: str | Path, *, dpi: int = 150, force: bool = False
+) -> list[Path]:
+    """Write a figure as PNG and SVG (``path`` without suffix) or in the format of its suffix.
+
+    Returns the paths written. Each file names cqsim as its creator (so a later call may
+    replace it; a file cqsim did not write is replaced only with ``force``), and metadata that
+    would change from run to run (date, software version) is left out, so the same figure
+    gives the same file.
+    """
+    targets = figure_paths(path)
     for target in targets:
         fmt = target.suffix.lower()[1:]
         meta = {
-            "png": {"Software": None},
-            "svg": {"Creator": None, "Date": None},
-            "pdf": {"Creator": None, "Producer": None, "CreationDate": None},
+            "png": {"Software": GENERATOR},
+            "svg": {"Creator": GENERATOR, "Date": None},
+            "pdf": {"Creator": GENERATOR, "Producer": None, "CreationDate": None},
         }[fmt]
-        fig.savefig(target, format=fmt, dpi=dpi, metadata=meta)
+        with output_file(target, force=force) as tmp:
+            fig.savefig(tmp, format=fmt, dpi=dpi, metadata=meta)
     return targets
 
 

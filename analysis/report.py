@@ -10,7 +10,6 @@ from __future__ import annotations
 import difflib
 import html
 import json
-import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -23,6 +22,8 @@ from matplotlib.figure import Figure
 
 from analysis import plots
 from analysis.tables import attainment as attainment_table
+from sim.errors import SettingError
+from sim.outputs import check_output_file, output_file
 from sim.scenario import ScenarioError
 from sim.targets import load_observations, observation_table
 
@@ -179,7 +180,7 @@ def figure_for(
     if kind not in PLOT_KINDS:
         close = difflib.get_close_matches(kind, PLOT_KINDS, n=1, cutoff=0.5)
         hint = f"; did you mean '{close[0]}'?" if close else ""
-        raise _error("command line", f"unknown plot kind '{kind}'{hint}")
+        raise SettingError("kind", f"unknown plot kind '{kind}'{hint}")
     if kind == "fan":
         metric = check_metric(results, metric or "revenue_bn_yuan")
         return plots.fan_chart(results.trajectories, metric, scenarios=results.shown)
@@ -602,6 +603,7 @@ h2 { border-bottom: 2px solid #d8dee8; padding-bottom: 0.2em; margin-top: 2em; }
 #answer { background: #f3f7fc; border-left: 5px solid #2c5d8a; padding: 0.6em 1.2em;
           margin-bottom: 1em; }
 #answer h2 { margin-top: 0.3em; }
+#answer p.warning { background: #fff3cd; border-left: 4px solid #b58100; padding: 0.4em 0.8em; }
 #answer p.lead { font-size: 1.15em; font-weight: 600; }
 nav a { margin-right: 1.2em; color: #2c5d8a; }
 figure { margin: 1.5em 0; }
@@ -710,6 +712,12 @@ def _about(results: Results) -> str:
     )
 
 
+def _made(results: Results) -> str:
+    """When the outputs the report reads were made (a rerun replaces them, not the report)."""
+    created = results.manifest.get("created")
+    return f", run made {created[:16].replace('T', ' ')}" if isinstance(created, str) else ""
+
+
 def build_report(folder: str | Path) -> str:
     """The report of a run or comparison folder as one self-contained HTML page.
 
@@ -728,7 +736,12 @@ def build_report(folder: str | Path) -> str:
         if results.kind == "comparison"
         else "run"
     )
-    answer = [f"<p class='lead'>{_lead(results)}</p>", _scorecard(results)]
+    answer = [f"<p class='lead'>{_lead(results)}</p>"]
+    answer += [
+        f"<p class='warning'><strong>Warning:</strong> {_e(w)}</p>"
+        for w in results.manifest.get("warnings", [])
+    ]
+    answer.append(_scorecard(results))
     answer += [_scenario_answer(results, name) for name in results.names]
     answer.append(
         f"<p class='note'>P = share of the {results.replicates} replicates meeting the target; "
@@ -746,11 +759,13 @@ def build_report(folder: str | Path) -> str:
     parts = [
         "<!DOCTYPE html>",
         "<html lang='en'><head><meta charset='utf-8'>",
+        "<meta name='generator' content='cqsim'>",
         "<meta name='viewport' content='width=device-width, initial-scale=1'>",
         f"<title>{_e(title)}</title><style>{CSS}</style></head><body>",
         f"<h1>{_e(title)}</h1>",
         f"<p class='meta'>{_e(kind)}, {results.replicates} replicates, {start:%Y-%m} to "
-        f"{end:%Y-%m}; report written {_e(time.strftime('%Y-%m-%d %H:%M'))}.</p>",
+        f"{end:%Y-%m}{_e(_made(results))}; report written "
+        f"{_e(time.strftime('%Y-%m-%d %H:%M'))}.</p>",
         "<section id='answer'><h2>The answer</h2>" + "".join(answer) + "</section>",
         "<nav><a href='#figures'>Figures</a><a href='#tables'>Tables</a>"
         "<a href='#about'>What was run</a></nav>",
@@ -762,18 +777,17 @@ def build_report(folder: str | Path) -> str:
     return "\n".join(parts) + "\n"
 
 
-def write_report(folder: str | Path, out_path: str | Path | None = None) -> Path:
-    """Build the report and write it atomically (temporary file, then rename).
+def write_report(
+    folder: str | Path, out_path: str | Path | None = None, *, force: bool = False
+) -> Path:
+    """Build the report and write it in one rename (a temporary file first).
 
-    ``out_path`` defaults to ``folder/report.html``. Returns the path written.
+    ``out_path`` defaults to ``folder/report.html``; an existing file there that cqsim did not
+    write is replaced only with ``force``. Returns the path written.
     """
     out = Path(out_path) if out_path is not None else Path(folder) / "report.html"
+    check_output_file(out, force=force)
     page = build_report(folder)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.parent / f".{out.name}.tmp-{os.getpid()}"
-    try:
+    with output_file(out, force=force) as tmp:
         tmp.write_text(page, encoding="utf-8")
-        os.replace(tmp, out)
-    finally:
-        tmp.unlink(missing_ok=True)
     return out

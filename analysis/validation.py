@@ -11,6 +11,7 @@ import pandas as pd
 import seaborn as sns
 
 from analysis.tables import yearly
+from sim.outputs import GENERATOR, output_folder
 from sim.targets import aggregate, load_observations
 
 PLOTTED = (
@@ -111,13 +112,20 @@ def trajectory_figure(trajectories: pd.DataFrame, last_year: int = 2025) -> plt.
     return fig
 
 
-def validate_model(trajectories: pd.DataFrame, out_dir: str | Path) -> pd.DataFrame:
-    """Write validation.csv and validation.png into ``out_dir``; return the check table."""
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
+def validate_model(
+    trajectories: pd.DataFrame, out_dir: str | Path, *, force: bool = False
+) -> pd.DataFrame:
+    """Write validation.csv and validation.png as the output folder ``out_dir``.
+
+    The folder is replaced as one unit, keeping files cqsim did not write (:mod:`sim.outputs`).
+    Returns the check table.
+    """
     table = predictive_check(trajectories)
-    table.to_csv(out / "validation.csv", index=False)
     fig = trajectory_figure(trajectories)
-    fig.savefig(out / "validation.png", dpi=110)
-    plt.close(fig)
+    try:
+        with output_folder(out_dir, kind="validation", force=force) as tmp:
+            table.to_csv(tmp / "validation.csv", index=False)
+            fig.savefig(tmp / "validation.png", dpi=110, metadata={"Software": GENERATOR})
+    finally:
+        plt.close(fig)
     return table

@@ -13,7 +13,6 @@ import hashlib
 import json
 import os
 import time
-import tomllib
 from datetime import timedelta
 from pathlib import Path
 from typing import Literal
@@ -22,8 +21,11 @@ import numpy as np
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from sim.files import read_toml
+from sim.outputs import check_output_file
 from sim.params import Parameters, load_parameters
-from sim.posterior import WEIGHT, summarise
+from sim.posterior import WEIGHT, summarise, write_posterior
+from sim.processes import guard_worker
 from sim.scenario import ScenarioError, _friendly, _suggest
 from sim.targets import aggregate, load_observations
 
@@ -83,13 +85,7 @@ def load_config(path: str | Path, params: Parameters | None = None) -> Calibrati
     """Read and check a calibration file; ScenarioError names the file and key on a problem."""
     path = Path(path)
     params = params or load_parameters()
-    if not path.is_file():
-        raise ScenarioError(path, "", "file not found")
-    try:
-        with path.open("rb") as fh:
-            data = tomllib.load(fh)
-    except tomllib.TOMLDecodeError as exc:
-        raise ScenarioError(path, "", f"not valid TOML: {exc}") from None
+    data = read_toml(path, what="calibration file")
     try:
         config = CalibrationConfig.model_validate(data)
     except ValidationError as exc:
@@ -150,6 +146,7 @@ class _Simulator:
             params=params,
         )
         self.params = params
+        self.parent = os.getpid()  # pyabc runs the simulations in children of this process
         observed = load_observations().set_index("id")
         self.rules = {
             t.id: (
@@ -161,6 +158,8 @@ class _Simulator:
         }
 
     def __call__(self, particle: dict) -> dict[str, float]:
+        if os.getpid() != self.parent:  # in one of pyabc's worker processes
+            guard_worker(self.parent)
         overrides = {k: float(v) for k, v in particle.items()}
         for key, value in overrides.items():
             if isinstance(self.params.specs[key].value, int):
@@ -212,6 +211,14 @@ def _prior(config: CalibrationConfig):
     return pyabc.Distribution(**rvs)
 
 
+def _history_is_ours(meta_path: Path) -> bool:
+    """Whether the history's metadata file beside the posterior was written by cqsim."""
+    try:
+        return "fingerprint" in json.loads(meta_path.read_text(encoding="utf-8"))
+    except (OSError, ValueError, TypeError):
+        return False
+
+
 def config_hash(config: CalibrationConfig) -> str:
     """Fingerprint of what defines the calibration (not its budget), to refuse mixing runs."""
     key = config.model_dump(exclude={"generations", "max_simulations", "max_minutes", "workers"})
@@ -241,7 +248,16 @@ def calibrate(
     db_path = output.with_suffix(".history.db")
     meta_path = output.with_suffix(".history.json")
     fingerprint = config_hash(config)
-    if fresh:
+    check_output_file(output, option="output")
+    history_is_ours = _history_is_ours(meta_path)
+    if db_path.exists() and not history_is_ours:
+        raise ScenarioError(
+            path,
+            "output",
+            f"{db_path} exists but was not written by cqsim calibrate (no {meta_path.name} "
+            "beside it): move it away or choose another output",
+        )
+    if fresh and history_is_ours:
         for p in (db_path, meta_path):
             p.unlink(missing_ok=True)
     np.random.seed(config.seed)  # noqa: NPY002 (pyabc draws from numpy's global generator)
@@ -283,7 +299,6 @@ def calibrate(
         resumed = True
     else:
         db_path.parent.mkdir(parents=True, exist_ok=True)
-        db_path.unlink(missing_ok=True)
         history = abc.new(db, obs_values)
         meta_path.write_text(json.dumps({"fingerprint": fingerprint, "run_id": history.id}))
     done = abc.history.max_t + 1 if resumed else 0
@@ -303,9 +318,7 @@ def calibrate(
     frame, weights = history.get_distribution()
     posterior = frame.reset_index(drop=True).copy()
     posterior[WEIGHT] = weights
-    tmp = output.with_suffix(".tmp.parquet")
-    posterior.to_parquet(tmp, index=False)
-    tmp.replace(output)
+    write_posterior(posterior, output)
     populations = history.get_all_populations()
     return {
         "posterior": str(output),
@@ -322,7 +335,7 @@ def calibrate(
 # ------------------------------------------------------------------ command line
 
 
-def add_calibration_commands(sub, positive_int) -> None:
+def add_calibration_commands(sub, run_setting, workers_count) -> None:
     """Register `cqsim calibrate` and `cqsim validate-model`."""
     cal = sub.add_parser("calibrate", help="fit parameters to the observed figures (ABC-SMC)")
     cal.add_argument("config", type=Path, help="calibration TOML file")
@@ -336,10 +349,15 @@ def add_calibration_commands(sub, positive_int) -> None:
         "validate-model", help="observed figures against the model's predictive distribution"
     )
     val.add_argument("scenario", type=Path, nargs="?", help="scenario (default: the baseline)")
-    val.add_argument("-n", "--replicates", type=positive_int, default=20)
-    val.add_argument("--seed", type=int, default=1)
+    val.add_argument("-n", "--replicates", type=run_setting("replicates"), default=20)
+    val.add_argument("--seed", type=run_setting("seed"), default=1)
     val.add_argument("--out", type=Path, default=Path("runs/validation"))
-    val.add_argument("--workers", type=positive_int, help="processes (default: one per core)")
+    val.add_argument(
+        "--force",
+        action="store_true",
+        help="write into an --out folder that is not a cqsim output (keeps its other files)",
+    )
+    val.add_argument("--workers", type=workers_count, help="processes (default: cores)")
 
 
 def cmd_calibrate(args) -> int:
@@ -367,10 +385,12 @@ def _number(value: float) -> str:
 def cmd_validate_model(args) -> int:
     """Run the scenario (to 2025) and hold every observed figure against it."""
     from analysis.validation import validate_model
+    from sim.outputs import check_output_folder
     from sim.params import scenarios_dir
     from sim.runner import run
 
     scenario = args.scenario or scenarios_dir() / "baseline.toml"
+    check_output_folder(args.out, force=args.force)
     result = run(
         scenario,
         replicates=args.replicates,
@@ -379,7 +399,7 @@ def cmd_validate_model(args) -> int:
         workers=args.workers or os.cpu_count() or 1,
         progress=True,
     )
-    table = validate_model(result.trajectories, args.out)
+    table = validate_model(result.trajectories, args.out, force=args.force)
     print(f"\n{'observed figure':<24} {'observed':>12} {'model median':>14} {'5-95%':>24}  in 90%")
     for r in table.itertuples():
         band = f"{_number(r.model_p5)} - {_number(r.model_p95)}"

@@ -1,18 +1,39 @@
-"""The `cqsim` command line: run and validate scenarios."""
+"""The `cqsim` command line: run and validate scenarios (and, from other modules, the rest).
+
+Bad input of any kind (a file, a key, an option, an output path) prints one line
+``cqsim: error: ...`` and exits with status 2, with nothing written; an interrupted command
+(Ctrl-C, SIGTERM, SIGHUP) exits with status 130, its workers stopped and nothing half-written.
+"""
 
 from __future__ import annotations
 
 import argparse
 import os
 import sys
+import warnings
 from pathlib import Path
 
-import pandas as pd
-
-from sim.params import load_parameters
-from sim.scenario import ScenarioError, load_scenario
-
 EXIT_BAD_INPUT = 2
+EXIT_FAILED = 1
+EXIT_INTERRUPTED = 130
+# How the library's setting names read on the command line.
+OPTIONS = {
+    "scale": "--scale",
+    "replicates": "-n/--replicates",
+    "seed": "--seed",
+    "end": "--end",
+    "workers": "--workers",
+    "posterior": "--posterior",
+    "out": "--out",
+    "export": "--export",
+    "store": "--store",
+    "scheduler": "--scheduler",
+    "port": "--port",
+    "year": "--year",
+    "metric": "--metric",
+    "agg": "--agg",
+    "kind": "KIND",
+}
 
 
 class _Parser(argparse.ArgumentParser):
@@ -21,7 +42,41 @@ class _Parser(argparse.ArgumentParser):
         self.exit(EXIT_BAD_INPUT, f"cqsim: error: {message}\n")
 
 
-def _positive_int(text: str) -> int:
+def run_setting(name: str):
+    """An argparse type for a run setting, checked against the scenario files' range for it."""
+    from sim.errors import SettingError
+    from sim.scenario import check_run_setting
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+        try:
+            return check_run_setting(name, value)
+        except SettingError as exc:
+            raise argparse.ArgumentTypeError(exc.message) from None
+
+    parse.__name__ = name
+    return parse
+
+
+def workers_count(text: str) -> int:
+    """An argparse type for --workers: 1 to four processes per core."""
+    most = 4 * (os.cpu_count() or 1)
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if not 1 <= value <= most:
+        raise argparse.ArgumentTypeError(
+            f"must be from 1 to {most} (four per core; more only add memory), got {value}"
+        )
+    return value
+
+
+def positive_int(text: str) -> int:
+    """An argparse type for a whole number >= 1."""
     try:
         value = int(text)
     except ValueError:
@@ -31,31 +86,30 @@ def _positive_int(text: str) -> int:
     return value
 
 
-def _seed(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
-    if not 0 <= value <= 2**32 - 1:
-        raise argparse.ArgumentTypeError(f"must be between 0 and 2^32-1, got {value}")
-    return value
-
-
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser for all subcommands."""
-    parser = _Parser(prog="cqsim", description=__doc__)
+    parser = _Parser(prog="cqsim", description=__doc__.split("\n\n")[0])
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
     run = sub.add_parser("run", help="run a scenario and write trajectories, targets, manifest")
     run.add_argument("scenario", type=Path, help="scenario TOML file")
-    run.add_argument("-n", "--replicates", type=_positive_int, help="replicates (seeds)")
-    run.add_argument("--seed", type=_seed, help="base seed; replicate k uses seed + k")
+    run.add_argument(
+        "-n", "--replicates", type=run_setting("replicates"), help="replicates (seeds), 1-1000"
+    )
+    run.add_argument(
+        "--seed", type=run_setting("seed"), help="base seed; replicate k uses seed + k"
+    )
     run.add_argument("--out", type=Path, help="output folder (default runs/<scenario name>)")
-    run.add_argument("--scale", type=_positive_int, help="people per worker agent")
+    run.add_argument(
+        "--force",
+        action="store_true",
+        help="write into an --out folder that is not a cqsim output (keeps its other files)",
+    )
+    run.add_argument("--scale", type=run_setting("scale"), help="people per worker agent, 1-1000")
     run.add_argument("--end", help="last month, YYYY-MM")
     run.add_argument(
         "--workers",
-        type=_positive_int,
+        type=workers_count,
         help="processes (default: one per core, at most one per replicate)",
     )
     run.add_argument("--posterior", help="posterior file to draw each replicate's parameters from")
@@ -64,21 +118,24 @@ def build_parser() -> argparse.ArgumentParser:
     )
     run.add_argument("--quiet", action="store_true", help="no progress bar")
 
-    val = sub.add_parser("validate", help="check scenario files without running them")
-    val.add_argument("scenarios", type=Path, nargs="+", help="scenario TOML files")
+    val = sub.add_parser(
+        "validate",
+        help="check scenario files (and sweep, calibration and parameter files) without running",
+    )
+    val.add_argument("files", type=Path, nargs="+", help="TOML files")
 
     from analysis.cli import add_compare_command, add_report_commands
 
-    add_compare_command(sub, _positive_int, _seed)
+    add_compare_command(sub, run_setting, workers_count)
     add_report_commands(sub)
 
     from sim.calibrate import add_calibration_commands
 
-    add_calibration_commands(sub, _positive_int)
+    add_calibration_commands(sub, run_setting, workers_count)
 
     from sim.sweeps.cli import add_sweep_commands
 
-    add_sweep_commands(sub, _positive_int)
+    add_sweep_commands(sub, workers_count)
 
     from sim.app.server import add_app_command
 
@@ -86,7 +143,10 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _print_targets(targets: pd.DataFrame) -> None:
+def print_targets(targets) -> None:
+    """The targets table of a run as aligned plain text."""
+    import pandas as pd
+
     rows = []
     for t in targets.itertuples():
         if pd.isna(t.median):
@@ -113,8 +173,17 @@ def _print_targets(targets: pd.DataFrame) -> None:
         print("  ".join(str(c).ljust(w) for c, w in zip(r, widths, strict=True)))
 
 
+def print_warnings(lines: list[str]) -> None:
+    """Warnings about a result (an implausible fiscal cost...), after its table."""
+    for line in lines:
+        print(f"WARNING: {line}")
+
+
 def cmd_run(args: argparse.Namespace) -> int:
     """Run a scenario and write its outputs."""
+    from sim.limits import check_scenario
+    from sim.outputs import check_output_folder
+    from sim.params import load_parameters
     from sim.runner import resolve, run, write_outputs
 
     params = load_parameters()
@@ -123,8 +192,8 @@ def cmd_run(args: argparse.Namespace) -> int:
         args.scenario, scale=args.scale, end=args.end, posterior=posterior, params=params
     )
     out = args.out or Path("runs") / scenario.name
-    if out.exists() and not out.is_dir():
-        raise ScenarioError("command line", "--out", f"{out} exists and is not a folder")
+    check_output_folder(out, force=args.force)
+    check_scenario(scenario, params)
     replicates = args.replicates or scenario.run.replicates
     workers = args.workers or min(replicates, os.cpu_count() or 1)
     result = run(
@@ -135,42 +204,118 @@ def cmd_run(args: argparse.Namespace) -> int:
         params=params,
         progress=not args.quiet,
     )
-    path = write_outputs(result, out)
+    path = write_outputs(result, out, force=args.force)
     n = result.manifest["replicates"]
     print(
         f"\n{scenario.name}: {n} replicate{'s' if n > 1 else ''}, "
         f"{scenario.run.start} to {scenario.run.end}, scale {scenario.run.scale}, "
         f"{result.manifest['wall_time_s']:.1f} s -> {path}/"
     )
-    _print_targets(result.targets)
+    print_targets(result.targets)
+    print_warnings(result.manifest.get("warnings", []))
     return 0
 
 
+def _file_kind(data: dict) -> str:
+    """What a TOML file is, from its top-level keys."""
+    if "parks" in data or "sectors" in data:
+        return "parameters"
+    if "priors" in data:
+        return "calibration"
+    if "factors" in data and "base" in data:
+        return "sweep"
+    return "scenario"
+
+
 def cmd_validate(args: argparse.Namespace) -> int:
-    """Validate scenario files; print one line per file, exit 2 if any is invalid."""
+    """Check each file as what it is; one line per file; exit 2 if any is invalid."""
+    from sim.errors import CqsimError
+    from sim.files import read_toml
+    from sim.params import load_parameters
+    from sim.scenario import load_scenario
+
     params = load_parameters()
     status = 0
-    for path in args.scenarios:
+    for path in args.files:
         try:
-            sc = load_scenario(path, params)
-        except ScenarioError as exc:
-            print(f"cqsim: error: {exc}", file=sys.stderr)
+            kind = _file_kind(read_toml(path))
+            if kind == "parameters":
+                loaded = load_parameters(path)
+                print(
+                    f"ok  {path}: a parameter file ({len(loaded.specs)} parameters, "
+                    f"{len(loaded.parks)} parks), not a scenario"
+                )
+            elif kind == "calibration":
+                from sim.calibrate import load_config
+
+                config = load_config(path, params)
+                print(
+                    f"ok  {path}: a calibration file ('{config.name}', {len(config.priors)} "
+                    f"priors, {len(config.targets)} targets), not a scenario"
+                )
+            elif kind == "sweep":
+                from sim.sweeps.spec import load_sweep
+
+                sweep = load_sweep(path, params)
+                print(
+                    f"ok  {path}: a sweep file ('{sweep.name}', {sweep.design} design, "
+                    f"{sweep.n_runs} runs), not a scenario"
+                )
+            else:
+                sc = load_scenario(path, params)
+                kinds = ", ".join(sorted({p.kind for p in sc.policies})) or "no policies"
+                print(
+                    f"ok  {path}: '{sc.name}', {sc.run.start} to {sc.run.end}, scale "
+                    f"{sc.run.scale}, {len(sc.policies)} policies ({kinds}), "
+                    f"{len(sc.parameters)} parameter overrides"
+                )
+        except CqsimError as exc:
+            report_error(exc)
             status = EXIT_BAD_INPUT
-            continue
-        kinds = ", ".join(sorted({p.kind for p in sc.policies})) or "no policies"
-        print(
-            f"ok  {path}: '{sc.name}', {sc.run.start} to {sc.run.end}, scale {sc.run.scale}, "
-            f"{len(sc.policies)} policies ({kinds}), {len(sc.parameters)} parameter overrides"
-        )
     return status
+
+
+def report_error(exc: Exception) -> None:
+    """Print a library error as one line, naming command-line options as the user typed them."""
+    from sim.errors import CqsimError
+
+    if isinstance(exc, CqsimError) and not exc.file and exc.key in OPTIONS:
+        print(f"cqsim: error: {OPTIONS[exc.key]}: {exc.message}", file=sys.stderr)
+    else:
+        print(f"cqsim: error: {exc}", file=sys.stderr)
+
+
+_default_showwarning = warnings.showwarning
+
+
+def _show_warning(message, category, filename, lineno, file=None, line=None) -> None:
+    from sim.errors import CqsimWarning
+
+    if issubclass(category, CqsimWarning):
+        print(f"cqsim: warning: {message}", file=sys.stderr)
+    else:
+        _default_showwarning(message, category, filename, lineno, file, line)
 
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the `cqsim` console script."""
-    args = build_parser().parse_args(argv)
+    from sim.processes import stop_on_signals
+
+    with stop_on_signals():
+        try:
+            args = build_parser().parse_args(argv)
+            return _dispatch(args)
+        except KeyboardInterrupt:
+            print("cqsim: interrupted; no output written", file=sys.stderr)
+            return EXIT_INTERRUPTED
+
+
+def _dispatch(args: argparse.Namespace) -> int:
     from analysis.cli import cmd_compare, cmd_plot, cmd_report
     from sim.app.server import APP_HANDLERS
     from sim.calibrate import CALIBRATION_HANDLERS
+    from sim.errors import CqsimError, CqsimWarning
+    from sim.runner import RunFailed
     from sim.sweeps.cli import SWEEP_HANDLERS
 
     handlers = {"run": cmd_run, "validate": cmd_validate, "compare": cmd_compare}
@@ -178,14 +323,17 @@ def main(argv: list[str] | None = None) -> int:
     handlers.update(CALIBRATION_HANDLERS)
     handlers.update(SWEEP_HANDLERS)
     handlers.update(APP_HANDLERS)
-    try:
-        return handlers[args.command](args)
-    except ScenarioError as exc:
-        print(f"cqsim: error: {exc}", file=sys.stderr)
-        return EXIT_BAD_INPUT
-    except KeyboardInterrupt:
-        print("cqsim: interrupted; no output written", file=sys.stderr)
-        return 130
+    with warnings.catch_warnings():
+        warnings.simplefilter("always", CqsimWarning)
+        warnings.showwarning = _show_warning
+        try:
+            return handlers[args.command](args)
+        except CqsimError as exc:
+            report_error(exc)
+            return EXIT_BAD_INPUT
+        except RunFailed as exc:
+            print(f"cqsim: error: {exc}", file=sys.stderr)
+            return EXIT_FAILED
 
 
 if __name__ == "__main__":

@@ -5,7 +5,7 @@ Order of a month (see :meth:`ClusterModel.step`):
 1. policy calendar    which policies are in force; their fiscal cost is booked as paid
 2. parks              office space delivered; rents adjust to occupancy
 3. demand             sector and firm demand grow; application scenarios awarded
-4. firms              revenue, profit, awards, hiring plans, relocation, exit
+4. firms              revenue, profit, awards, exit, relocation, hiring plans
 5. entry              local start-ups, inbound firms, leading enterprises and their followers
 6. labour market      separations (exit, lay-offs, quits), then matching of seekers to vacancies
 7. migration          arrivals (migrants, graduates, trainees) and departures
@@ -19,12 +19,13 @@ import numpy as np
 
 from sim import mechanisms as mech
 from sim.agents import Firm, Park, Worker
-from sim.calendar import month_dates, parse_month
+from sim.calendar import format_month, month_dates, parse_month
+from sim.limits import check_scenario, raise_capacity
 from sim.metrics import Recorder
 from sim.params import Parameters
 from sim.policies import PolicyModule, build_policies
 from sim.scenario import Scenario
-from sim.state import EMPLOYED, GONE, SEEKING, FirmTable, WorkerTable
+from sim.state import EMPLOYED, GONE, SEEKING, FirmTable, TableFull, WorkerTable
 
 # Random streams: one per mechanism and month, so that a policy that changes the draws of one
 # mechanism in one month leaves every other draw of the run unchanged (common random numbers).
@@ -49,6 +50,7 @@ class ClusterModel(mesa.Model):
         self.cq_scenario = scenario
         self.seed = int(seed)
         self.params = scenario.params(params)
+        check_scenario(scenario, self.params)
         self.scale = int(scenario.run.scale)
         self.start_month = parse_month(scenario.run.start)
         self.end_month = parse_month(scenario.run.end)
@@ -78,8 +80,9 @@ class ClusterModel(mesa.Model):
         self.sector_share = np.array([s.share_2021 for s in p.sectors])
         self.sector_share = self.sector_share / self.sector_share.sum()
 
-        self.firms = FirmTable()
-        self.workers = WorkerTable()
+        limits = self.params.limits
+        self.firms = FirmTable(limit=int(limits.max_firm_agents))
+        self.workers = WorkerTable(limit=int(limits.max_worker_agents))
         self.relative_wage = 1.0  # Chongqing wage level relative to its trend (labour tightness)
         self.contracts = mech.ContractBook()
         self.vacancies_total = 0
@@ -91,7 +94,10 @@ class ClusterModel(mesa.Model):
         self.firm_agents: dict[int, Firm] = {}
         self._worker_views: dict[int, Worker] = {}
 
-        mech.populate(self)
+        try:
+            mech.populate(self)
+        except TableFull as full:
+            self._stopped_at(full)
         for pol in self.policies_of("scale_up_awards"):
             pol.mark_existing()
         self.recorder = Recorder(self)
@@ -204,17 +210,25 @@ class ClusterModel(mesa.Model):
             return
         self.costs = {}
         self.month_flows = {}
-        mech.apply_policy_calendar(self)
-        mech.update_parks(self)
-        mech.grow_demand(self)
-        mech.operate_firms(self)
-        mech.enter_firms(self)
-        mech.match_labour(self)
-        mech.migrate(self)
+        try:
+            mech.apply_policy_calendar(self)
+            mech.update_parks(self)
+            mech.grow_demand(self)
+            mech.operate_firms(self)
+            mech.enter_firms(self)
+            mech.match_labour(self)
+            mech.migrate(self)
+        except TableFull as full:
+            self._stopped_at(full)
         self.recorder.record(self)
         self.month += 1
         if self.month >= self.n_months:
             self.running = False
+
+    def _stopped_at(self, full: TableFull) -> None:
+        """Raise the ResourceLimitError of a table that reached its limit this month."""
+        month = format_month(self.start_month + self.month)
+        raise_capacity(self.cq_scenario, full.table, full.limit, month, self.scale)
 
     def run(self) -> None:
         """Run to the scenario's end month."""

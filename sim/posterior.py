@@ -7,8 +7,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from sim.errors import ScenarioError
 from sim.params import Parameters
-from sim.scenario import ScenarioError
 
 WEIGHT = "weight"
 
@@ -28,6 +28,23 @@ def load_posterior(path: str | Path, params: Parameters) -> pd.DataFrame:
         if column != WEIGHT and column not in params.specs:
             raise ScenarioError(path, column, "not a parameter of scenarios/parameters.toml")
     return table
+
+
+def write_posterior(posterior: pd.DataFrame, path: str | Path, *, force: bool = False) -> Path:
+    """Write a posterior as Parquet, marked as cqsim's (so a recalibration may replace it).
+
+    An existing file that cqsim did not write is replaced only with ``force``.
+    """
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from sim.outputs import GENERATOR, output_file
+
+    table = pa.Table.from_pandas(posterior.reset_index(drop=True), preserve_index=False)
+    meta = {**(table.schema.metadata or {}), GENERATOR.encode(): b"posterior"}
+    with output_file(path, force=force, option="output") as tmp:
+        pq.write_table(table.replace_schema_metadata(meta), tmp)
+    return Path(path)
 
 
 def draw(posterior: pd.DataFrame, seed: int) -> dict[str, float]:

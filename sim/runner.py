@@ -3,31 +3,32 @@
 from __future__ import annotations
 
 import json
-import multiprocessing
-import os
-import platform
-import shutil
-import subprocess
 import sys
 import time
-import warnings
-from collections.abc import Callable, Iterator
-from concurrent.futures import ProcessPoolExecutor
-from contextlib import contextmanager
+from collections.abc import Callable
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
-from importlib import metadata
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from sim.calendar import parse_month
+from sim.errors import SettingError
+from sim.limits import fiscal_warnings
 from sim.model import ClusterModel
+from sim.outputs import output_folder
 from sim.params import Parameters, load_parameters
-from sim.scenario import Scenario, ScenarioError, load_scenario
+from sim.processes import process_pool
+from sim.provenance import git_revision, package_versions
+from sim.scenario import Scenario, check_run_setting, load_scenario
 from sim.targets import observation_table, target_table
 
 TRAJECTORY_COLUMNS = ["scenario", "replicate", "seed", "date", "metric", "value"]
+
+
+class RunFailed(Exception):
+    """A run could not finish for a reason other than bad input (a worker died...)."""
 
 
 @dataclass
@@ -84,27 +85,6 @@ def _run_one(args: tuple[Scenario, int, int, Parameters | None]) -> pd.DataFrame
     return _replicate_frame(simulate(scenario, seed, params), replicate)
 
 
-def _versions() -> dict[str, str]:
-    out = {"python": platform.python_version()}
-    for pkg in ("cqsim", "mesa", "numpy", "scipy", "pandas", "pyarrow", "pydantic"):
-        try:
-            out[pkg] = metadata.version(pkg)
-        except metadata.PackageNotFoundError:
-            out[pkg] = "not installed"
-    return out
-
-
-def _git_revision() -> str | None:
-    try:
-        here = Path(__file__).resolve().parent
-        rev = subprocess.run(
-            ["git", "rev-parse", "HEAD"], cwd=here, capture_output=True, text=True, timeout=5
-        )
-        return rev.stdout.strip() or None
-    except (OSError, subprocess.SubprocessError):
-        return None
-
-
 def resolve(
     scenario: str | Path | Scenario,
     *,
@@ -125,23 +105,14 @@ def resolve(
     elif posterior is not None and posterior is not True:
         path = Path(posterior)
         if not path.is_file():
-            raise ScenarioError("command line", "--posterior", f"file not found: {posterior}")
+            raise SettingError("posterior", f"file not found: {posterior}")
         updates["posterior"] = str(path.resolve())
     if scale is not None:
-        if not isinstance(scale, int) or scale < 1:
-            raise ScenarioError(
-                "command line", "--scale", f"must be a whole number >= 1, got {scale!r}"
-            )
-        updates["scale"] = scale
+        updates["scale"] = check_run_setting("scale", scale)
     if end is not None:
-        try:
-            end_month = parse_month(end)
-        except ValueError as exc:
-            raise ScenarioError("command line", "--end", str(exc)) from None
-        if end_month < parse_month(scenario.run.start):
-            raise ScenarioError(
-                "command line", "--end", f"{end} is before the start {scenario.run.start}"
-            )
+        check_run_setting("end", end)
+        if parse_month(end) < parse_month(scenario.run.start):
+            raise SettingError("end", f"{end} is before the start {scenario.run.start}")
         updates["end"] = end
     if updates:
         scenario = scenario.model_copy(update={"run": scenario.run.model_copy(update=updates)})
@@ -210,12 +181,10 @@ def run_many(
     first = scenarios[0]
     replicates = first.run.replicates if replicates is None else replicates
     seed = first.run.seed if seed is None else seed
-    if not isinstance(replicates, int) or replicates < 1:
-        raise ScenarioError(
-            "command line", "-n", f"must be a whole number >= 1, got {replicates!r}"
-        )
-    if not isinstance(seed, int) or seed < 0:
-        raise ScenarioError("command line", "--seed", f"must be a whole number >= 0, got {seed!r}")
+    check_run_setting("replicates", replicates)
+    check_run_setting("seed", seed)
+    if not isinstance(workers, int) or workers < 1:
+        raise SettingError("workers", f"must be a whole number >= 1, got {workers!r}")
     seeds = [seed + k for k in range(replicates)]
     jobs = [
         (with_posterior_draw(sc, s, params), k, s, params)
@@ -232,10 +201,17 @@ def run_many(
                 model = simulate(sc, s, p, on_month=lambda: bar.update(1))
                 frames.append(_replicate_frame(model, k))
         else:
-            with ProcessPoolExecutor(max_workers=workers, mp_context=_pool_context()) as pool:
+            pool = process_pool(min(workers, len(jobs)))
+            try:
                 for (sc, _, _, _), frame in zip(jobs, pool.map(_run_one, jobs), strict=True):
                     frames.append(frame)
                     bar.update(parse_month(sc.run.end) - parse_month(sc.run.start) + 1)
+            except BrokenProcessPool:
+                raise RunFailed(
+                    "a worker process died (killed from outside, or out of memory)"
+                ) from None
+            finally:
+                pool.stop()
     finally:
         bar.close()
     wall = round(time.perf_counter() - started, 3)
@@ -257,12 +233,13 @@ def run_many(
             "base_seed": seed,
             "seeds": seeds,
             "workers": workers,
-            "versions": _versions(),
-            "git_revision": _git_revision(),
+            "versions": package_versions(),
+            "git_revision": git_revision(),
             "command": sys.argv,
             "wall_time_s": wall,
             "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
         }
+        manifest["warnings"] = fiscal_warnings(trajectories, params.with_overrides(sc.parameters))
         results.append(RunResult(trajectories, target_table(trajectories), manifest))
     return results
 
@@ -282,18 +259,6 @@ def with_posterior_draw(scenario: Scenario, seed: int, params: Parameters) -> Sc
         if isinstance(params.specs[key].value, int):
             drawn[key] = round(value)
     return scenario.model_copy(update={"parameters": {**drawn, **scenario.parameters}})
-
-
-def _pool_context() -> multiprocessing.context.BaseContext:
-    """Fork where available: works from scripts without a ``__main__`` guard, starts fast.
-
-    The workers only run numpy code on their own copy of the inputs; Python warns about forking
-    a process that has threads (pyarrow, BLAS), which is harmless here and silenced.
-    """
-    if "fork" in multiprocessing.get_all_start_methods():
-        warnings.filterwarnings("ignore", message=".*fork.*", category=DeprecationWarning)
-        return multiprocessing.get_context("fork")
-    return multiprocessing.get_context("spawn")
 
 
 class _NoBar:
@@ -319,35 +284,13 @@ def _progress(total: int, name: str, show: bool):
     )
 
 
-@contextmanager
-def atomic_directory(out_dir: str | Path) -> Iterator[Path]:
-    """Yield a temporary folder that replaces ``out_dir`` only if the block completes.
+def write_outputs(result: RunResult, out_dir: str | Path, *, force: bool = False) -> Path:
+    """Write trajectories.parquet, targets.csv and manifest.json as the folder ``out_dir``.
 
-    An exception or interruption inside the block leaves any earlier ``out_dir`` as it was and
-    no temporary folder behind.
+    The folder is replaced as one unit, keeping files cqsim did not write (reports, notes);
+    a folder that is not a cqsim output is refused unless ``force`` (see :mod:`sim.outputs`).
     """
-    out = Path(out_dir)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.parent / f".{out.name}.tmp-{os.getpid()}"
-    old = out.parent / f".{out.name}.old-{os.getpid()}"
-    shutil.rmtree(tmp, ignore_errors=True)
-    try:
-        tmp.mkdir()
-        yield tmp
-        if out.exists():
-            out.rename(old)
-        tmp.rename(out)
-        shutil.rmtree(old, ignore_errors=True)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        if old.exists() and not out.exists():
-            old.rename(out)
-        raise
-
-
-def write_outputs(result: RunResult, out_dir: str | Path) -> Path:
-    """Write trajectories.parquet, targets.csv and manifest.json into out_dir, atomically."""
-    with atomic_directory(out_dir) as tmp:
+    with output_folder(out_dir, kind="run", force=force) as tmp:
         result.trajectories.to_parquet(tmp / "trajectories.parquet", index=False)
         result.targets.to_csv(tmp / "targets.csv", index=False)
         (tmp / "manifest.json").write_text(json.dumps(result.manifest, indent=2, default=str))

@@ -8,25 +8,17 @@ from __future__ import annotations
 
 import difflib
 import math
-import tomllib
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from sim.calendar import parse_month
+from sim.errors import ScenarioError, SettingError
+from sim.files import read_toml
 from sim.params import Parameters, load_parameters
 
-
-class ScenarioError(Exception):
-    """An invalid scenario or sweep file: names the file and the key path."""
-
-    def __init__(self, file: Path | str, key: str, message: str):
-        self.file = str(file)
-        self.key = key
-        self.message = message
-        where = f"{self.file}: {key}: " if key else f"{self.file}: "
-        super().__init__(where + message)
+__all__ = ["Scenario", "ScenarioError", "load_scenario"]
 
 
 def _suggest(word: str, options: list[str]) -> str:
@@ -35,6 +27,28 @@ def _suggest(word: str, options: list[str]) -> str:
 
 
 Month = Annotated[str, Field(description="a month as 'YYYY-MM'")]
+
+
+# Scale-up awards take lists, whose items pydantic fields cannot bound: their ranges are here.
+MAX_AWARD_THRESHOLD_BN_YUAN = 1000.0
+MAX_AWARD_M_YUAN = 1000.0
+
+
+def field_range(model: type[BaseModel], name: str) -> tuple[float | None, float | None]:
+    """The documented (lowest, highest) value of a numeric field of a settings model.
+
+    The one definition of a setting's range: scenario validation, the command line, sweep
+    factors and the app's sliders all read it from the field.
+    """
+    low = high = None
+    for bound in model.model_fields[name].metadata:
+        for attr in ("ge", "gt"):
+            if getattr(bound, attr, None) is not None:
+                low = float(getattr(bound, attr))
+        for attr in ("le", "lt"):
+            if getattr(bound, attr, None) is not None:
+                high = float(getattr(bound, attr))
+    return low, high
 
 
 class _Strict(BaseModel):
@@ -55,7 +69,11 @@ class RunSettings(_Strict):
         10, ge=1, le=1000, description="people per worker agent (1: one agent per person)"
     )
     replicates: int = Field(
-        1, ge=1, le=100000, description="number of runs; replicate k (from 0) uses seed + k"
+        1,
+        ge=1,
+        le=1000,
+        description="number of runs; replicate k (from 0) uses seed + k (their trajectories are "
+        "held in memory, about 0.5 MB each: for more runs use a sweep, which streams them to disk)",
     )
     seed: int = Field(1, ge=0, le=2**32 - 1, description="seed of the first replicate")
     posterior: str | None = Field(
@@ -72,6 +90,33 @@ class RunSettings(_Strict):
         if parse_month(self.end) < parse_month(self.start):
             raise ValueError(f"end {self.end} is before start {self.start}")
         return self
+
+
+def check_run_setting(name: str, value: Any) -> Any:
+    """A run setting given by a caller, checked against its :class:`RunSettings` field's range.
+
+    ``name`` is ``scale``, ``replicates``, ``seed``, ``start`` or ``end``.
+
+    Raises:
+        SettingError: naming the setting, with its range.
+
+    """
+    if name in ("start", "end"):
+        try:
+            parse_month(value)
+        except ValueError as exc:
+            raise SettingError(name, str(exc)) from None
+        return value
+    low, high = field_range(RunSettings, name)
+    span = f"from {low:,.0f} to {high:,.0f}"
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise SettingError(name, f"must be a whole number {span}, got {value!r}")
+    if (low is not None and value < low) or (high is not None and value > high):
+        extra = ""
+        if name == "replicates":
+            extra = " (for more runs use a sweep, which streams them to disk)"
+        raise SettingError(name, f"must be {span}, got {value:,}{extra}")
+    return value
 
 
 class _Policy(_Strict):
@@ -114,7 +159,7 @@ class RentReduction(_Policy):
     new_settler_months: int = Field(
         36,
         ge=1,
-        le=600,
+        le=120,
         description="months since the firm settled in its park during which it counts as a "
         "new settler",
     )
@@ -137,7 +182,7 @@ class Talent(_Policy):
     eligible_months: int | None = Field(
         None,
         ge=1,
-        le=600,
+        le=120,
         description="months since arrival in the city during which a person is eligible "
         "(default: parameter migration.arrival_history_months)",
     )
@@ -145,19 +190,32 @@ class Talent(_Policy):
         0.0, ge=0, le=1, description="share of income tax refunded, 0-1"
     )
     housing_subsidy_yuan_month: float = Field(
-        0.0, ge=0, le=100000, description="housing subsidy, yuan per person per month"
+        0.0,
+        ge=0,
+        le=10000,
+        description="housing subsidy, yuan per person per month (at most about a month's "
+        "wage: Chinese cities pay 500-3,000)",
     )
     resettlement_subsidy_yuan: float = Field(
-        0.0, ge=0, le=10000000, description="one-off subsidy, yuan per arriving person"
+        0.0,
+        ge=0,
+        le=300000,
+        description="one-off subsidy, yuan per arriving person (at most the top of city "
+        "packages for doctoral graduates)",
     )
     school_places_per_year: float = Field(
-        0.0, ge=0, le=1000000, description="school places for practitioners' children per year"
+        0.0,
+        ge=0,
+        le=50000,
+        description="school places for practitioners' children per year (at most about one "
+        "child per ten practitioners)",
     )
     training_places_per_year: float = Field(
         0.0,
         ge=0,
-        le=1000000,
-        description="training places per year: local people retrained into software",
+        le=100000,
+        description="training places per year: local people retrained into software (at most "
+        "about a fifth of the sector's size)",
     )
 
 
@@ -167,12 +225,13 @@ class ScaleUpAwards(_Policy):
     kind: Literal["scale_up_awards"] = Field(description="the policy kind")
     thresholds_bn_yuan: list[float] = Field(
         min_length=1,
-        description="trailing-12-month revenue thresholds, bn yuan; each > 0, in increasing order",
+        description="trailing-12-month revenue thresholds, bn yuan; each > 0 and at most 1000, "
+        "in increasing order",
     )
     awards_m_yuan: list[float] = Field(
         min_length=1,
         description="one-off award, million yuan, paid when a firm first crosses the threshold "
-        "at the same position; each >= 0, as many as thresholds",
+        "at the same position; each 0-1000, as many as thresholds",
     )
     parks: list[str] | None = Field(
         None, description="parks whose firms are eligible (default: all parks)"
@@ -185,8 +244,12 @@ class ScaleUpAwards(_Policy):
     def _paired(self) -> ScaleUpAwards:
         if len(self.thresholds_bn_yuan) != len(self.awards_m_yuan):
             raise ValueError("thresholds_bn_yuan and awards_m_yuan must have the same length")
-        if any(t <= 0 for t in self.thresholds_bn_yuan) or any(a < 0 for a in self.awards_m_yuan):
-            raise ValueError("thresholds must be > 0 and awards >= 0")
+        if any(not 0 < t <= MAX_AWARD_THRESHOLD_BN_YUAN for t in self.thresholds_bn_yuan):
+            raise ValueError(
+                f"thresholds must be > 0 and at most {MAX_AWARD_THRESHOLD_BN_YUAN:g} bn yuan"
+            )
+        if any(not 0 <= a <= MAX_AWARD_M_YUAN for a in self.awards_m_yuan):
+            raise ValueError(f"awards must be 0-{MAX_AWARD_M_YUAN:g} m yuan each")
         pairs = zip(self.thresholds_bn_yuan, self.thresholds_bn_yuan[1:], strict=False)
         if any(b <= a for a, b in pairs):
             raise ValueError("thresholds_bn_yuan must be strictly increasing")
@@ -199,21 +262,22 @@ class LeadingEnterprises(_Policy):
     kind: Literal["leading_enterprises"] = Field(description="the policy kind")
     count: int = Field(
         ge=0,
-        le=10000,
-        description="number of leading enterprises, arriving evenly over the policy's months",
+        le=100,
+        description="number of leading enterprises, arriving evenly over the policy's months "
+        "(the documents name one; 100 would be every national leader settling at once)",
     )
     park: str = Field(description="park they settle in")
     sector: str = Field(description="their sector")
     staff: float | None = Field(
         None,
         gt=0,
-        le=100000,
+        le=20000,
         description="people per leading enterprise (default: parameter leading.anchor_staff)",
     )
     followers: float | None = Field(
         None,
         ge=0,
-        le=10000,
+        le=500,
         description="follower firms per leading enterprise, arriving in its park over "
         "parameter leading.follower_months after it "
         "(default: parameter leading.followers_per_anchor)",
@@ -221,7 +285,7 @@ class LeadingEnterprises(_Policy):
     settlement_subsidy_m_yuan: float | None = Field(
         None,
         ge=0,
-        le=100000,
+        le=10000,
         description="one-off settlement subsidy, million yuan per leading enterprise "
         "(default: parameter costs.anchor_settlement_yuan)",
     )
@@ -233,13 +297,14 @@ class ApplicationScenarios(_Policy):
     kind: Literal["application_scenarios"] = Field(description="the policy kind")
     per_month: float = Field(
         ge=0,
-        le=100000,
-        description="projects released per month (fractions are carried over to the next month)",
+        le=2000,
+        description="projects released per month (fractions are carried over to the next "
+        "month; the city released about 136 a month in 2023-2025)",
     )
     value_m_yuan: float = Field(
         8.307,
         gt=0,
-        le=100000,
+        le=1000,
         description="mean value of one project, million yuan "
         "(default: 34.2 bn yuan / 4,117 projects, stated)",
     )
@@ -259,14 +324,14 @@ class OfficeSupply(_Policy):
     )
     area_m2: float = Field(
         ge=0,
-        le=1e9,
+        le=2e7,
         description="total m2 delivered, evenly over the policy's months and split equally "
         "among the parks",
     )
     cost_yuan_per_m2: float | None = Field(
         None,
         ge=0,
-        le=1e6,
+        le=50000,
         description="public cost, yuan per m2 delivered "
         "(default: parameter costs.office_public_cost_yuan_per_m2)",
     )
@@ -398,16 +463,6 @@ def _fields_at(parent: tuple, data: dict) -> list[str]:
     return []
 
 
-def _read_toml(path: Path, key: str = "") -> dict:
-    if not path.is_file():
-        raise ScenarioError(path, key, "file not found")
-    try:
-        with path.open("rb") as fh:
-            return tomllib.load(fh)
-    except tomllib.TOMLDecodeError as exc:
-        raise ScenarioError(path, "", f"not valid TOML: {exc}") from None
-
-
 def _validate_file(path: Path, data: dict) -> ScenarioFile:
     try:
         parsed = ScenarioFile.model_validate(data)
@@ -514,7 +569,7 @@ def _drop(path: Path, policies: list, patterns: list[str]) -> list:
 
 
 def _resolve(path: Path, params: Parameters, chain: tuple[Path, ...]) -> dict:
-    data = _read_toml(path)
+    data = read_toml(path)
     if not isinstance(data, dict):
         raise ScenarioError(path, "", "expected a TOML table")
     parsed = _validate_file(path, data)

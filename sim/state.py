@@ -10,18 +10,36 @@ EMPLOYED = 1
 SEEKING = 2
 
 
+class TableFull(Exception):
+    """A table was asked to hold more rows than its limit (see :mod:`sim.limits`)."""
+
+    def __init__(self, table: str, limit: int):
+        self.table, self.limit = table, limit
+        super().__init__(f"{table}: more than {limit:,} rows")
+
+
 class Table:
     """Growable columns of equal length; rows ``[0, n)`` are in use.
 
     Args:
         columns: name -> (dtype, fill value for new rows).
         capacity: initial number of rows allocated.
+        limit: most rows the table may hold (None: no limit); past it, :class:`TableFull`.
+        name: what the rows are, for messages.
 
     """
 
-    def __init__(self, columns: dict[str, tuple[str, float]], capacity: int = 1024):
+    def __init__(
+        self,
+        columns: dict[str, tuple[str, float]],
+        capacity: int = 1024,
+        limit: int | None = None,
+        name: str = "rows",
+    ):
         self._spec = columns
         self.n = 0
+        self.limit = limit
+        self.name = name
         self._cap = max(16, capacity)
         for name, (dtype, fill) in columns.items():
             setattr(self, name, np.full(self._cap, fill, dtype=dtype))
@@ -44,6 +62,8 @@ class Table:
     def append(self, count: int, **values) -> np.ndarray:
         """Add ``count`` rows; set the given columns; return their indices."""
         start = self.n
+        if self.limit is not None and start + count > self.limit:
+            raise TableFull(self.name, self.limit)
         if start + count > self._cap:
             self._grow(start + count)
         self.n = start + count
@@ -66,7 +86,7 @@ class Table:
 class FirmTable(Table):
     """Firm rows. A firm agent stands for ``weight`` identical firms (1, or K when sampled)."""
 
-    def __init__(self, capacity: int = 1024):
+    def __init__(self, capacity: int = 1024, limit: int | None = None):
         super().__init__(
             {
                 "alive": ("bool", False),
@@ -91,6 +111,8 @@ class FirmTable(Table):
                 "layoff_share": ("float64", 0.0),
             },
             capacity,
+            limit,
+            "firms",
         )
         self.revenue_history = np.zeros((self.capacity, 12))
 
@@ -104,7 +126,7 @@ class FirmTable(Table):
 class WorkerTable(Table):
     """Worker rows. Each worker agent stands for ``scale`` people; ``pid`` is its lasting id."""
 
-    def __init__(self, capacity: int = 1024):
+    def __init__(self, capacity: int = 1024, limit: int | None = None):
         super().__init__(
             {
                 "pid": ("int64", -1),
@@ -114,6 +136,8 @@ class WorkerTable(Table):
                 "family": ("bool", False),
             },
             capacity,
+            limit,
+            "workers",
         )
         self.next_pid = 0
 

@@ -10,7 +10,6 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from sim import runner
 from sim.cli import EXIT_BAD_INPUT, main
 from sim.scenario import load_scenario
 
@@ -171,7 +170,7 @@ def test_bad_end_exits_2(baseline_path, tmp_path, out_dir, capsys, extra, fragme
     assert main(argv) == EXIT_BAD_INPUT
     lines = error_lines(capsys.readouterr().err)
     assert len(lines) == 1
-    assert lines[0].startswith("cqsim: error: command line: --end: ")
+    assert lines[0].startswith("cqsim: error: --end: ")
     assert fragment in lines[0]
     assert_nothing_written(tmp_path, out_dir)
 
@@ -312,92 +311,3 @@ def test_seed_and_replicates_reach_the_manifest(baseline_path, tmp_path, capsys)
     traj = pd.read_parquet(out / "trajectories.parquet")
     assert set(traj["seed"]) == {7, 8}
     assert set(traj["replicate"]) == {0, 1}
-
-
-# ----------------------------------------------------------------------------------------------
-# Atomic writes
-
-
-@pytest.fixture(scope="module")
-def short_result(baseline_path):
-    return runner.run(baseline_path, replicates=1, end=SHORT_END)
-
-
-def _boom(*args, **kwargs):
-    raise OSError("disk full (simulated)")
-
-
-def test_write_outputs_replaces_existing_folder(short_result, tmp_path):
-    out = tmp_path / "o"
-    out.mkdir()
-    (out / "stale.txt").write_text("old")
-    assert runner.write_outputs(short_result, out) == out
-    assert {p.name for p in out.iterdir()} == OUTPUT_FILES
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["o"]
-
-
-def test_failed_write_leaves_no_folder(short_result, tmp_path, monkeypatch):
-    monkeypatch.setattr(pd.DataFrame, "to_csv", _boom)
-    out = tmp_path / "o"
-    with pytest.raises(OSError, match="simulated"):
-        runner.write_outputs(short_result, out)
-    assert list(tmp_path.iterdir()) == []
-
-
-def test_failed_write_keeps_existing_folder(short_result, tmp_path, monkeypatch):
-    out = tmp_path / "o"
-    out.mkdir()
-    (out / "previous.txt").write_text("previous run")
-    monkeypatch.setattr(pd.DataFrame, "to_csv", _boom)
-    with pytest.raises(OSError, match="simulated"):
-        runner.write_outputs(short_result, out)
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["o"]
-    assert [p.name for p in out.iterdir()] == ["previous.txt"]
-    assert (out / "previous.txt").read_text() == "previous run"
-
-
-def test_failure_after_moving_old_folder_restores_it(short_result, tmp_path, monkeypatch):
-    """The last step (temporary folder -> out) fails after the old folder was moved aside."""
-    out = tmp_path / "o"
-    out.mkdir()
-    (out / "previous.txt").write_text("previous run")
-    real_rename = Path.rename
-
-    def rename(self, target):
-        if self.name.startswith(".o.tmp-"):
-            raise OSError("rename failed (simulated)")
-        return real_rename(self, target)
-
-    monkeypatch.setattr(Path, "rename", rename)
-    with pytest.raises(OSError, match="simulated"):
-        runner.write_outputs(short_result, out)
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["o"]
-    assert (out / "previous.txt").read_text() == "previous run"
-    assert [p.name for p in out.iterdir()] == ["previous.txt"]
-
-
-def test_interrupted_cli_run_writes_nothing(baseline_path, tmp_path, monkeypatch, capsys):
-    def interrupt(*args, **kwargs):
-        raise KeyboardInterrupt
-
-    monkeypatch.setattr(pd.DataFrame, "to_csv", interrupt)
-    out = tmp_path / "o"
-    argv = ["run", str(baseline_path), "-n", "1", "--end", SHORT_END, "--quiet", "--out", str(out)]
-    assert main(argv) == 130
-    assert "interrupted" in capsys.readouterr().err
-    assert list(tmp_path.iterdir()) == []
-
-
-def test_interrupted_cli_run_keeps_previous_output(baseline_path, tmp_path, monkeypatch, capsys):
-    out = tmp_path / "o"
-    argv = ["run", str(baseline_path), "-n", "1", "--end", SHORT_END, "--quiet", "--out", str(out)]
-    assert main(argv) == 0
-    before = {p.name: p.read_bytes() for p in out.iterdir()}
-
-    def interrupt(*args, **kwargs):
-        raise KeyboardInterrupt
-
-    monkeypatch.setattr(pd.DataFrame, "to_parquet", interrupt)
-    assert main([*argv[:-2], "--seed", "5", "--out", str(out)]) == 130
-    assert {p.name: p.read_bytes() for p in out.iterdir()} == before
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["o"]

@@ -17,6 +17,7 @@ import pytest
 from analysis.compare import compare
 from analysis.report import load_results, write_report
 from sim.cli import main
+from sim.errors import OutputError
 from sim.runner import run, write_outputs
 from sim.scenario import ScenarioError
 
@@ -185,10 +186,15 @@ def test_write_report_is_atomic_and_replaces(folders, tmp_path, monkeypatch):
 
     out = tmp_path / "out" / "r.html"
     out.parent.mkdir()
-    out.write_text("old")
-    monkeypatch.setattr(report, "build_report", lambda folder: f"<p>{Path(folder).name}</p>")
-    assert write_report(folders["cmp_no_attr"], out) == out
-    assert out.read_text() == "<p>cmp_no_attr</p>"
+    out.write_text("the user's own page")
+    page = "<meta name='generator' content='cqsim'><p>{}</p>"
+    monkeypatch.setattr(report, "build_report", lambda folder: page.format(Path(folder).name))
+    with pytest.raises(OutputError, match=r"not written by cqsim.*--force"):
+        write_report(folders["cmp_no_attr"], out)  # a file cqsim did not write is kept
+    assert out.read_text() == "the user's own page"
+    assert write_report(folders["cmp_no_attr"], out, force=True) == out
+    assert out.read_text() == page.format("cmp_no_attr")
+    assert write_report(folders["cmp_no_attr"], out) == out  # its own page it replaces
 
     def broken(folder):
         raise ScenarioError(folder, "", "broken")
@@ -196,7 +202,7 @@ def test_write_report_is_atomic_and_replaces(folders, tmp_path, monkeypatch):
     monkeypatch.setattr(report, "build_report", broken)
     with pytest.raises(ScenarioError):
         write_report(folders["empty"], out)
-    assert out.read_text() == "<p>cmp_no_attr</p>"  # a failed build leaves it alone
+    assert out.read_text() == page.format("cmp_no_attr")  # a failed build leaves it alone
     assert sorted(p.name for p in out.parent.iterdir()) == ["r.html"]  # no temporary left
 
 

@@ -349,7 +349,12 @@ def test_export_writes_the_store_tables_as_parquet(small, tmp_path, capsys):
     out = tmp_path / "exported"
     assert main(["sweep", str(path), "--store", str(store), "--export", str(out)]) == 0
     assert "as Parquet to" in capsys.readouterr().out
-    assert sorted(p.name for p in out.iterdir()) == sorted(f"{t}.parquet" for t in TABLES)
+    tables = sorted(f"{t}.parquet" for t in TABLES)
+    assert sorted(p.name for p in out.iterdir()) == sorted([*tables, "manifest.json"])
+    mark = json.loads((out / "manifest.json").read_text())["cqsim_output"]
+    assert mark["kind"] == "sweep-export" and sorted(mark["files"]) == sorted(
+        [*tables, "manifest.json"]
+    )  # the folder is cqsim's: a later export may replace it, and keeps the user's files
     for name in VALUE_TABLES:
         stored = read_table(store, name)
         written = pd.read_parquet(out / f"{name}.parquet")

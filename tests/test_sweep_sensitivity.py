@@ -136,7 +136,7 @@ def test_default_plot_goes_next_to_the_store(sobol_store, capsys):
 def test_bad_metric_or_year_exits_2(sobol_store, capsys, args, key, message):
     assert main(["sensitivity", str(sobol_store), *args]) == EXIT_BAD_INPUT
     err = capsys.readouterr().err.strip()
-    assert err.startswith(f"cqsim: error: command line: {key}: ") and message in err, err
+    assert err.startswith(f"cqsim: error: {key}: ") and message in err, err
 
 
 def test_a_grid_store_is_refused(tmp_path, capsys):

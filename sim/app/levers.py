@@ -6,8 +6,8 @@ nothing, so with every lever at zero the app runs the starting scenario itself. 
 policies carry the names in :data:`POLICY_NAMES`, so each lever is a real scenario key, e.g.
 ``policies.app_rent_reduction.share`` (the same paths a sweep's factors use).
 
-The slider ranges below are settings of the user interface, not model quantities: a scenario
-file may use any value its policy accepts (scenarios/README.md).
+The sliders span the ranges of the policy fields they set (scenarios/README.md), read from the
+fields themselves, so the app accepts exactly what a scenario file accepts.
 """
 
 from __future__ import annotations
@@ -23,7 +23,19 @@ from pydantic import ValidationError
 from sim.calendar import format_month, parse_month
 from sim.metrics import THRESHOLDS
 from sim.params import Parameters, load_parameters, scenarios_dir
-from sim.scenario import RunSettings, Scenario, ScenarioError, load_scenario
+from sim.scenario import (
+    MAX_AWARD_M_YUAN,
+    ApplicationScenarios,
+    LeadingEnterprises,
+    OfficeSupply,
+    RentReduction,
+    RunSettings,
+    Scenario,
+    ScenarioError,
+    Talent,
+    field_range,
+    load_scenario,
+)
 
 SAVE_DIR_ENV = "CQSIM_APP_SAVE_DIR"  # where "Save as scenario" writes (set by `cqsim app`)
 POLICY_NAMES = {
@@ -45,24 +57,43 @@ ALL_PARKS, SCIENCE_CITY, FIRST_BATCH, SECOND_BATCH = (
 PARK_GROUPS = (ALL_PARKS, SCIENCE_CITY, FIRST_BATCH, SECOND_BATCH)
 FIRMS_CHOICES = {"all tenants": "all", "new settlers only": "new_settlers"}
 
-# UI settings: (label, min, max, step) of each numeric lever's slider.
+# Each numeric lever's slider: (label, min, max, step). The ranges are those of the policy
+# field the lever sets (scenario.field_range), so the app accepts what a scenario file accepts.
 FIRST_YEAR = parse_month(RunSettings().start) // 12
 LAST_YEAR = parse_month(RunSettings().end) // 12
+
+
+def _slider(label: str, model: type, field: str, step: float) -> tuple[str, float, float, float]:
+    low, high = field_range(model, field)
+    return (label, low or 0.0, high, step)
+
+
+_AWARD = (0.0, MAX_AWARD_M_YUAN)
 SLIDERS: dict[str, tuple[str, float, float, float]] = {
     "package_start": ("Levers from (year)", FIRST_YEAR, LAST_YEAR, 1),
     "package_end": ("Levers until (year)", FIRST_YEAR, LAST_YEAR, 1),
-    "rent_share": ("Rent cut: share the city pays", 0.0, 1.0, 0.05),
-    "housing_subsidy_yuan_month": ("Talent: housing, yuan/month", 0, 3000, 100),
-    "income_tax_relief": ("Talent: income-tax refund", 0.0, 1.0, 0.05),
-    "resettlement_subsidy_yuan": ("Talent: resettlement, yuan", 0, 100000, 5000),
-    "school_places_per_year": ("Talent: school places/year", 0, 5000, 100),
-    "training_places_per_year": ("Talent: training places/year", 0, 20000, 500),
-    "scenarios_per_month": ("Application scenarios/month", 0, 500, 5),
-    "award_100m_m_yuan": ("Award at 100 m revenue, m yuan", 0.0, 5.0, 0.25),
-    "award_1bn_m_yuan": ("Award at 1 bn revenue, m yuan", 0, 20, 1),
-    "award_10bn_m_yuan": ("Award at 10 bn revenue, m yuan", 0, 100, 5),
-    "office_area_m2": ("Office space added, m²", 0, 2000000, 20000),
-    "leading_count": ("Leading enterprises", 0, 20, 1),
+    "rent_share": _slider("Rent cut: share the city pays", RentReduction, "share", 0.05),
+    "housing_subsidy_yuan_month": _slider(
+        "Talent: housing, yuan/month", Talent, "housing_subsidy_yuan_month", 100
+    ),
+    "income_tax_relief": _slider("Talent: income-tax refund", Talent, "income_tax_relief", 0.05),
+    "resettlement_subsidy_yuan": _slider(
+        "Talent: resettlement, yuan", Talent, "resettlement_subsidy_yuan", 5000
+    ),
+    "school_places_per_year": _slider(
+        "Talent: school places/year", Talent, "school_places_per_year", 100
+    ),
+    "training_places_per_year": _slider(
+        "Talent: training places/year", Talent, "training_places_per_year", 500
+    ),
+    "scenarios_per_month": _slider(
+        "Application scenarios/month", ApplicationScenarios, "per_month", 5
+    ),
+    "award_100m_m_yuan": ("Award at 100 m revenue, m yuan", *_AWARD, 0.25),
+    "award_1bn_m_yuan": ("Award at 1 bn revenue, m yuan", *_AWARD, 1),
+    "award_10bn_m_yuan": ("Award at 10 bn revenue, m yuan", *_AWARD, 5),
+    "office_area_m2": _slider("Office space added, m²", OfficeSupply, "area_m2", 20000),
+    "leading_count": _slider("Leading enterprises", LeadingEnterprises, "count", 1),
 }
 
 

@@ -3,18 +3,17 @@
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
 
-from sim.scenario import ScenarioError
+from sim.errors import SettingError
 
 EXIT_INTERRUPTED = 130
 EXIT_RUN_FAILED = 1
 
 
-def add_sweep_commands(sub, positive_int: Callable[[str], int]) -> None:
+def add_sweep_commands(sub, workers_count: Callable[[str], int]) -> None:
     """Register `cqsim sweep` and `cqsim sensitivity` on the subcommand parser."""
     sw = sub.add_parser(
         "sweep",
@@ -26,7 +25,7 @@ def add_sweep_commands(sub, positive_int: Callable[[str], int]) -> None:
     sw.add_argument("--store", type=Path, help="DuckDB file (default runs/<sweep name>.duckdb)")
     where = sw.add_mutually_exclusive_group()
     where.add_argument(
-        "--workers", type=positive_int, help="local processes (default: one per core)"
+        "--workers", type=workers_count, help="local processes (default: one per core)"
     )
     where.add_argument(
         "--scheduler", metavar="ADDRESS", help="run on this Dask distributed scheduler"
@@ -57,6 +56,9 @@ def add_sweep_commands(sub, positive_int: Callable[[str], int]) -> None:
         "--out",
         type=Path,
         help="plot file, PNG (default: next to the store); the table goes beside it as CSV",
+    )
+    se.add_argument(
+        "--force", action="store_true", help="replace --out files that cqsim did not write"
     )
 
 
@@ -129,6 +131,7 @@ def _print_design(sweep, store: Path) -> None:
 
 def cmd_sensitivity(args: argparse.Namespace) -> int:
     """Print the sensitivity table; save the plot and the table as CSV."""
+    from sim.outputs import check_output_file, output_file
     from sim.sweeps.sensitivity import (
         default_output,
         describe,
@@ -139,15 +142,17 @@ def cmd_sensitivity(args: argparse.Namespace) -> int:
 
     out = args.out or default_output(args.store, args.metric, args.year)
     if out.suffix.lower() != ".png":
-        raise ScenarioError("command line", "--out", f"the plot is a PNG file, got {out}")
+        raise SettingError("out", f"the plot is a PNG file, got {out}")
+    csv = out.with_suffix(".csv")
+    check_output_file(out, force=args.force)
     result = sensitivity(args.store, args.metric, args.year, args.agg)
+    header = ",".join(result.table.columns)
+    check_output_file(csv, force=args.force, csv_header=header)
     print(describe(result))
     print(format_table(result))
-    plot(result, out)
-    csv = out.with_suffix(".csv")
-    tmp = csv.parent / f".{csv.name}.tmp-{os.getpid()}"
-    result.table.to_csv(tmp, index=False)
-    os.replace(tmp, csv)
+    plot(result, out, force=args.force)
+    with output_file(csv, force=args.force, csv_header=header) as tmp:
+        result.table.to_csv(tmp, index=False)
     print(f"plot: {out}\ntable: {csv}")
     return 0
 

@@ -14,7 +14,7 @@ import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
-from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures import FIRST_COMPLETED, Future, wait
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,9 +22,12 @@ from typing import Any
 
 import numpy as np
 
+from sim.errors import SettingError
+from sim.outputs import check_output_folder, check_writable_place
 from sim.params import Parameters
-from sim.runner import _pool_context, simulate
-from sim.scenario import Scenario, ScenarioError
+from sim.processes import process_pool
+from sim.runner import simulate
+from sim.scenario import Scenario
 from sim.sweeps.spec import Sweep, load_sweep
 from sim.sweeps.store import SweepStore, export_parquet
 
@@ -129,35 +132,12 @@ def _guarded(task: RunTask) -> RunOutput:
         ) from exc
 
 
-def _worker_init(parent: int) -> None:
-    """In a worker process: leave Ctrl-C to the parent, and exit when the parent is gone.
-
-    The parent may be killed with SIGKILL, which it cannot pass on; a watcher thread then ends
-    the worker within half a second instead of leaving it running.
-    """
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    signal.signal(signal.SIGTERM, signal.SIG_DFL)  # not the parent's deferred-stop handler
-
-    def watch() -> None:
-        while True:
-            if os.getppid() != parent:
-                os._exit(1)
-            time.sleep(0.5)
-
-    threading.Thread(target=watch, daemon=True).start()
-
-
 class _LocalPool:
     """Worker processes, forked when created (before the store is opened)."""
 
     def __init__(self, workers: int):
         self.workers = workers
-        self.pool = ProcessPoolExecutor(
-            max_workers=workers,
-            mp_context=_pool_context(),
-            initializer=_worker_init,
-            initargs=(os.getpid(),),
-        )
+        self.pool = process_pool(workers)
         self.pool.submit(os.getpid).result()  # start the workers now
 
     def run(self, tasks: Iterator[RunTask], sink: Callable[[RunOutput], None], stop: _Stop) -> None:
@@ -185,8 +165,8 @@ class _LocalPool:
         drain(0)
 
     def close(self) -> None:
-        """Stop the workers (runs in progress finish; queued ones are dropped)."""
-        self.pool.shutdown(wait=True, cancel_futures=True)
+        """Stop the workers: queued runs are dropped, runs in progress are abandoned."""
+        self.pool.stop()
 
 
 def connect_dask(scheduler: str):
@@ -201,10 +181,8 @@ def connect_dask(scheduler: str):
     try:
         return Client(scheduler, timeout=DASK_CONNECT_TIMEOUT, set_as_default=False)
     except (OSError, TimeoutError, ValueError) as exc:
-        raise ScenarioError(
-            "command line",
-            "--scheduler",
-            f"cannot connect to a Dask scheduler at {scheduler}: {exc}",
+        raise SettingError(
+            "scheduler", f"cannot connect to a Dask scheduler at {scheduler}: {exc}"
         ) from None
 
 
@@ -317,8 +295,9 @@ def run_sweep(
     if not isinstance(sweep, Sweep):
         sweep = load_sweep(sweep)
     store_path = Path(store) if store is not None else default_store(sweep)
-    if export is not None and Path(export).exists() and not Path(export).is_dir():
-        raise ScenarioError("command line", "--export", f"{export} exists and is not a folder")
+    if export is not None:
+        check_output_folder(export, option="export")
+    check_writable_place(store_path, option="store")
     if scheduler is None:
         workers = workers or os.cpu_count() or 1
     with _Stop() as stop:
@@ -426,7 +405,7 @@ def _run(
 
 
 class _Stop:
-    """Ctrl-C and SIGTERM request a stop, acted on between runs, never inside a write.
+    """Ctrl-C, SIGTERM and SIGHUP request a stop, acted on between runs, never inside a write.
 
     DuckDB turns a signal that arrives during a statement into a 'Query interrupted' error; the
     handlers here only set a flag, and the sweep checks it (:meth:`check`) after each stored
@@ -439,7 +418,7 @@ class _Stop:
 
     def __enter__(self) -> _Stop:
         if threading.current_thread() is threading.main_thread():
-            for sig in (signal.SIGINT, signal.SIGTERM):
+            for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
                 if signal.getsignal(sig) is not signal.SIG_IGN:  # e.g. SIGINT under nohup
                     self._old[sig] = signal.signal(sig, self._handle)
         return self

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
@@ -11,8 +10,9 @@ import numpy as np
 import pandas as pd
 
 from sim.calendar import parse_month
+from sim.errors import ScenarioError, SettingError
 from sim.metrics import is_stock
-from sim.scenario import ScenarioError, _suggest
+from sim.scenario import _suggest
 from sim.sweeps.store import open_read_only, read_manifest
 
 AGGREGATES = ("auto", "sum", "mean", "december")
@@ -58,7 +58,7 @@ def sensitivity(
     """
     store = Path(store)
     if agg not in AGGREGATES:
-        raise ScenarioError("command line", "--agg", f"one of {', '.join(AGGREGATES)}, got {agg!r}")
+        raise SettingError("agg", f"one of {', '.join(AGGREGATES)}, got {agg!r}")
     with open_read_only(store) as con:
         manifest = read_manifest(con)
         definition = manifest["definition"]
@@ -72,16 +72,14 @@ def sensitivity(
             )
         metrics = manifest["metrics"]
         if metric not in metrics:
-            raise ScenarioError(
-                "command line",
-                "--metric",
+            raise SettingError(
+                "metric",
                 f"the store holds no metric '{metric}'{_suggest(metric, metrics)}",
             )
         start, end = parse_month(manifest["start"]), parse_month(manifest["end"])
         if not (start <= parse_month(f"{year:04d}-01") and parse_month(f"{year:04d}-12") <= end):
-            raise ScenarioError(
-                "command line",
-                "--year",
+            raise SettingError(
+                "year",
                 f"the runs cover {manifest['start']} to {manifest['end']}, not all of {year}",
             )
         n_points, replicates = manifest["points"], manifest["replicates"]
@@ -183,15 +181,19 @@ def format_table(result: SensitivityResult) -> str:
     return "\n".join(lines)
 
 
-def plot(result: SensitivityResult, path: str | Path) -> Path:
-    """Save a bar plot of the indices with their confidence intervals as PNG (atomically)."""
+def plot(result: SensitivityResult, path: str | Path, *, force: bool = False) -> Path:
+    """Save a bar plot of the indices with their confidence intervals as PNG (one rename).
+
+    An existing file that cqsim did not write is replaced only with ``force``.
+    """
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
+    from sim.outputs import GENERATOR, output_file
+
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
     t = result.table
     if result.method == "sobol":
         bars = [("S1", "S1_conf", "first order (S1)"), ("ST", "ST_conf", "total (ST)")]
@@ -219,13 +221,11 @@ def plot(result: SensitivityResult, path: str | Path) -> Path:
     ax.set_title(describe(result).replace(" indices of ", " indices\n"), fontsize=10)
     ax.legend(loc="lower right")
     fig.tight_layout()
-    tmp = path.parent / f".{path.name}.tmp-{os.getpid()}.png"
     try:
-        fig.savefig(tmp, dpi=120)
-        os.replace(tmp, path)
+        with output_file(path, force=force) as tmp:
+            fig.savefig(tmp, dpi=120, format="png", metadata={"Software": GENERATOR})
     finally:
         plt.close(fig)
-        tmp.unlink(missing_ok=True)
     return path
 
 

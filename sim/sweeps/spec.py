@@ -21,13 +21,13 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from sim.calendar import parse_month
+from sim.files import read_toml
 from sim.metrics import metric_names
 from sim.params import Parameters, load_parameters
 from sim.scenario import (
     Scenario,
     ScenarioError,
     _friendly,
-    _read_toml,
     _suggest,
     load_scenario,
 )
@@ -424,7 +424,7 @@ def load_sweep(path: str | Path, params: Parameters | None = None) -> Sweep:
 
     file = Path(path)
     params = params if params is not None else load_parameters()
-    data = _read_toml(file)
+    data = read_toml(file, what="sweep file")
     try:
         raw = SweepFile.model_validate(data)
     except ValidationError as exc:

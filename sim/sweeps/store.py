@@ -27,9 +27,11 @@ import numpy as np
 import pyarrow as pa
 
 from sim.calendar import month_dates, parse_month
-from sim.scenario import ScenarioError
+from sim.errors import ScenarioError, SettingError
+from sim.provenance import git_revision, package_versions
 from sim.sweeps.spec import Sweep
 
+SWEEP_PACKAGES = ("duckdb", "SALib", "dask", "distributed")
 TABLES = ("manifest", "points", "runs", "trajectories")
 TRAJECTORY_COLUMNS = ["point", "scenario", "replicate", "seed", "date", "metric", "value"]
 # Bound DuckDB's buffer pool so the parent's memory stays flat however large the store grows
@@ -119,7 +121,7 @@ class SweepStore:
         """
         path = Path(path)
         if path.exists() and not path.is_file():
-            raise ScenarioError("command line", "--store", f"{path} exists and is not a file")
+            raise SettingError("store", f"{path} exists and is not a file")
         if not path.exists():
             path.parent.mkdir(parents=True, exist_ok=True)
             _remove_stale_temporaries(path)
@@ -209,8 +211,6 @@ class SweepStore:
 
 
 def _create(con, sweep: Sweep, command: list[str]) -> None:
-    from sim.runner import _git_revision, _versions
-
     factor_cols = ", ".join(
         f"{_quote(f.path)} {'BIGINT' if f.integer else 'DOUBLE'}" for f in sweep.factors
     )
@@ -239,8 +239,8 @@ def _create(con, sweep: Sweep, command: list[str]) -> None:
         "metrics": sweep.metrics,
         "start": sweep.base.run.start,
         "end": sweep.base.run.end,
-        "versions": _versions() | _sweep_versions(),
-        "git_revision": _git_revision(),
+        "versions": package_versions() | package_versions(SWEEP_PACKAGES),
+        "git_revision": git_revision(),
         "command": command,
         "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
         "sessions": [],
@@ -258,18 +258,6 @@ def _create(con, sweep: Sweep, command: list[str]) -> None:
     con.execute("INSERT INTO points SELECT * FROM incoming_points")
     con.unregister("incoming_points")
     con.commit()
-
-
-def _sweep_versions() -> dict[str, str]:
-    from importlib import metadata
-
-    out = {}
-    for pkg in ("duckdb", "SALib", "dask", "distributed"):
-        try:
-            out[pkg] = metadata.version(pkg)
-        except metadata.PackageNotFoundError:
-            out[pkg] = "not installed"
-    return out
 
 
 # ----------------------------------------------------------------------------------------------
@@ -314,9 +302,9 @@ def export_parquet(con, out_dir: str | Path) -> Path:
     Rows are in canonical order (point, replicate, date, metric), so the files do not depend on
     the order in which runs finished. ``date`` is written as a timestamp (first of the month).
     """
-    from sim.runner import atomic_directory
+    from sim.outputs import output_folder
 
-    with atomic_directory(out_dir) as tmp:
+    with output_folder(out_dir, kind="sweep-export", option="export") as tmp:
         for table in TABLES:
             target = str(tmp / f"{table}.parquet").replace("'", "''")
             # Dates as timestamps, as in `cqsim run`'s trajectories.parquet (pandas reads
