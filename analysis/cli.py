@@ -45,6 +45,11 @@ def add_compare_command(sub, run_setting, workers_count) -> None:
     cmp.add_argument("--quiet", action="store_true", help="no progress bar")
 
 
+def default_compare_folder(names: list[str]) -> Path:
+    """Where `cqsim compare` writes unless --out says otherwise: runs/compare_A_vs_B..."""
+    return Path("runs") / ("compare_" + "_vs_".join(names))
+
+
 def cmd_compare(args: argparse.Namespace) -> int:
     """Run the comparison, write its folder and print the planner's summary."""
     from analysis.compare import compare, unique_names
@@ -56,7 +61,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
     resolved = unique_names(
         [resolve(s, scale=args.scale, end=args.end, params=params) for s in args.scenarios]
     )
-    out = args.out or Path("runs") / ("compare_" + "_vs_".join(sc.name for sc in resolved))
+    out = args.out or default_compare_folder([sc.name for sc in resolved])
     check_output_folder(out, force=args.force)
     comparison = compare(
         resolved,

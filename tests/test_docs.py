@@ -70,3 +70,19 @@ def test_example_is_a_valid_scenario(scenarios_dir: Path, tmp_path: Path) -> Non
     names = [p.name for p in scenario.policies]
     assert "office_programme_first_batch" not in names
     assert names[-2:] == ["office_programme_science_city_only", "science_city_talent_2024"]
+
+
+def test_readme_compare_examples_name_the_folder_compare_writes(scenarios_dir: Path) -> None:
+    """The README's report and plot examples read the folder its compare example writes."""
+    import re
+
+    from analysis.cli import default_compare_folder
+
+    readme = (scenarios_dir.parent / "README.md").read_text(encoding="utf-8")
+    command = re.search(r"cqsim compare ((?:scenarios/\S+\.toml ?)+)", readme)
+    assert command, "the README shows no cqsim compare example"
+    names = [load_scenario(scenarios_dir.parent / p).name for p in command.group(1).split()]
+    expected = default_compare_folder(names).as_posix()
+    used = set(re.findall(r"runs/compare_[A-Za-z0-9_.-]+", readme)) - {"runs/compare_"}
+    assert used, "the README reads no comparison folder"
+    assert used == {expected}
