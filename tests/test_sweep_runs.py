@@ -449,3 +449,28 @@ def test_a_failing_run_stops_the_sweep_and_keeps_the_runs_before_it(
     assert err.startswith("cqsim: error: run of design point 2, replicate 0 (seed 11) failed:")
     assert "FloatingPointError: boom" in err and err.endswith("are stored")
     assert len(read_table(store, "runs")) == 4
+
+
+def test_a_stopped_sweep_cancels_its_tasks_on_the_dask_cluster(longer, tmp_path):
+    """SIGTERM of a sweep running on a cluster: the tasks it had sent are cancelled (issue 14)."""
+    from distributed import Client, LocalCluster
+
+    path, _ = longer
+    with (
+        LocalCluster(
+            n_workers=1, threads_per_worker=2, processes=True, dashboard_address=None
+        ) as cluster,
+        Client(cluster.scheduler_address) as client,
+    ):
+        cmd = [sys.executable, "-m", "sim.cli", "sweep", str(path), "--store", "d.duckdb"]
+        cmd += ["--scheduler", cluster.scheduler_address]
+        proc, _, _ = _start_and_stop_after(cmd, 4, signal.SIGTERM, tmp_path)
+        assert proc.returncode == 130
+
+        def tasks(dask_scheduler) -> int:
+            return sum(1 for key in dask_scheduler.tasks if "cqsim-run" in str(key))
+
+        deadline = time.monotonic() + 10
+        while client.run_on_scheduler(tasks) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert client.run_on_scheduler(tasks) == 0, "tasks of the stopped sweep are left queued"
