@@ -86,3 +86,16 @@ def test_readme_compare_examples_name_the_folder_compare_writes(scenarios_dir: P
     used = set(re.findall(r"runs/compare_[A-Za-z0-9_.-]+", readme)) - {"runs/compare_"}
     assert used, "the README reads no comparison folder"
     assert used == {expected}
+
+
+def test_ci_runs_the_readmes_own_commands(scenarios_dir: Path) -> None:
+    """.ci/run installs and tests exactly as the README says (with the pinned versions)."""
+    import re
+
+    root = scenarios_dir.parent
+    readme = (root / "README.md").read_text(encoding="utf-8")
+    ci = (root / ".ci" / "run").read_text(encoding="utf-8")
+    blocks = re.findall(r"```bash\n(.*?)```", readme, flags=re.S)
+    setup, tests = blocks[0].strip(), blocks[1].strip()
+    assert "-c constraints.txt" in setup and (root / "constraints.txt").is_file()
+    assert setup in ci and tests in ci
