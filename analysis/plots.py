@@ -29,6 +29,7 @@ from matplotlib.ticker import FuncFormatter
 from sim.metrics import METRICS, is_stock
 from sim.outputs import GENERATOR, output_file
 from sim.params import Parameters, load_parameters
+from sim.policies import LABELS as POLICY_LABELS
 from sim.targets import load_observations
 
 COUNTERFACTUAL_SUFFIX = "__no_policy"  # as analysis.compare names the same-seed no-policy run
@@ -49,15 +50,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "mean_wage_yuan": ("Mean monthly wage", "yuan"),
     "sc_firms": ("Science City firms", "firms"),
 }
-KIND_LABELS = {
-    "rent_reduction": "rent reduction",
-    "talent": "talent",
-    "scale_up_awards": "scale-up awards",
-    "leading_enterprises": "leading enterprises",
-    "application_scenarios": "application scenarios",
-    "office_supply": "office supply",
-    "total": "total",
-}
+KIND_LABELS = {**POLICY_LABELS, "total": "total"}
 TRANSFORM_NOTES = {
     "level": "month end",
     "monthly": "per month",

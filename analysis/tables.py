@@ -9,7 +9,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from sim.metrics import POLICY_KINDS, is_stock
+from sim.metrics import is_stock
+from sim.policies import KINDS, cost_metric
 from sim.targets import aggregate, load_observations
 
 LOW, HIGH = 5, 95  # the 90% interval of paired differences
@@ -138,7 +139,7 @@ def cost_ledger(
     per_seed = table.pivot_table(
         index=["scenario", "seed"], columns=["metric", "year"], values="value", aggfunc="first"
     )
-    cost_cols = ["policy_cost_bn_yuan"] + [f"policy_cost_{k}_bn_yuan" for k in POLICY_KINDS]
+    cost_cols = ["policy_cost_bn_yuan"] + [cost_metric(k) for k in KINDS]
 
     cf = per_seed.xs(cf_name, level="scenario")
     rows = []

@@ -44,7 +44,7 @@ def once(browser, save_dir: Path) -> dict[str, float]:
     """One repetition: start the app, run a year, then ten years on a new page; stop it."""
     started = time.perf_counter()
     proc = subprocess.Popen(
-        [sys.executable, "-m", "sim.cli", "app", "--port", "0", "--save-dir", str(save_dir)],
+        [sys.executable, "-m", "cqsim", "app", "--port", "0", "--save-dir", str(save_dir)],
         stdout=subprocess.PIPE,
         stderr=subprocess.DEVNULL,
         text=True,

@@ -73,17 +73,14 @@ def _market_state(n_workers: int, seed: int):
         "2021-12",
         {"init.workforce_jan_2021": round(w0), "init.firms_jan_2021": round(w0 / 42)},
     )
-    model = ClusterModel(sc, seed=seed)
-    from sim import mechanisms as mech
+    model = ClusterModel(sc, rng=seed)
+    from sim.month import PROCESSES
+    from sim.month.labour import match_labour
 
     for _ in range(5):  # Jan-May 2021; June (no graduates arrive) is the timed month
         model.step()
-    model.costs, model.month_flows = {}, {}
-    mech.apply_policy_calendar(model)
-    mech.update_parks(model)
-    mech.grow_demand(model)
-    mech.operate_firms(model)
-    mech.enter_firms(model)
+    for process in PROCESSES[: PROCESSES.index(match_labour)]:  # the month up to the labour market
+        process(model)
     return model
 
 

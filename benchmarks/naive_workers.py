@@ -1,8 +1,8 @@
 """The yardstick: cqsim's worker rules written the naive Mesa way, one agent at a time.
 
 Each worker is a plain ``mesa.Agent`` whose methods make the same decisions as the vectorised
-passes in ``sim.mechanisms.match_labour`` and ``sim.mechanisms.migrate``, with the same rules and
-the same parameters, activated with ``AgentSet.shuffle_do``:
+passes in ``sim.month.labour.match_labour`` and ``sim.month.migration.migrate``, with the same
+rules and the same parameters, activated with ``AgentSet.shuffle_do``:
 
 1. ``separate``: an employed worker leaves its job if its firm closed, or with probability
    lay-off share + quit rate of its firm.
@@ -24,9 +24,11 @@ from __future__ import annotations
 import mesa
 import numpy as np
 
-from sim.mechanisms import stochastic_round
 from sim.model import ClusterModel
-from sim.state import EMPLOYED, GONE, SEEKING
+from sim.month.draws import stochastic_round
+from sim.state import WorkerStatus
+
+GONE, EMPLOYED, SEEKING = (int(s) for s in WorkerStatus)
 
 
 class NaiveWorker(mesa.Agent):
@@ -134,7 +136,7 @@ class NaiveWorkerMarket(mesa.Model):
         keep = np.exp(-self.elasticity * np.log(source.relative_wage))
         self.out_employed = p.migration.out_rate_employed * keep
         self.out_seeker = p.migration.out_rate_seeker * keep
-        self.talent = [pol for pol in source.policies_of("talent") if pol.active()]
+        self.talent = [pol for pol in source.policies.of("talent") if pol.active()]
         self.separations = self.hires = self.departures = self.arrivals = 0
         self.talent_cost = 0.0
 
@@ -182,11 +184,12 @@ class NaiveWorkerMarket(mesa.Model):
 
 def vectorised_month(model: ClusterModel) -> dict[str, float]:
     """Run cqsim's own worker rules for one month; return the aggregates (in agents)."""
-    from sim import mechanisms as mech
+    from sim.month.labour import match_labour
+    from sim.month.migration import migrate
 
     before_cost = model.costs.get("talent", 0.0)
-    mech.match_labour(model)
-    mech.migrate(model)
+    match_labour(model)
+    migrate(model)
     k = model.scale
     return {
         "separations": model.month_flows["separations"] / k,

@@ -33,7 +33,7 @@ BASELINE = ROOT / "scenarios" / "baseline.toml"
 # only: the workers are separate processes and not waited for by getrusage(RUSAGE_SELF)).
 WRAPPER = """
 import resource, sys
-from sim.cli import main
+from cqsim.cli import main
 code = main(sys.argv[1:])
 print("PEAK_RSS_KB", resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, file=sys.stderr)
 sys.exit(code)

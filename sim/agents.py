@@ -1,8 +1,9 @@
 """Mesa agents for parks, firms and workers: thin views onto rows of the model's arrays.
 
-The monthly rules run as vectorised passes over the arrays in :mod:`sim.mechanisms`; these
+The month's processes run as vectorised passes over the arrays (:mod:`sim.month`); these
 classes let Mesa's tools (AgentSet queries, DataCollector, SolaraViz) see the same state as
-agents. Reading an attribute reads the array; nothing is copied.
+agents. Reading an attribute reads the array; nothing is copied. Firm and worker views are made
+when someone reads the model's agents (:meth:`~sim.model.ClusterModel.sync_agents`).
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from typing import TYPE_CHECKING
 import mesa
 import numpy as np
 
-from sim.state import EMPLOYED, GONE, SEEKING
+from sim.state import WorkerStatus
 
 if TYPE_CHECKING:
     from sim.model import ClusterModel
@@ -39,23 +40,23 @@ class Park(mesa.Agent):
     @property
     def office_area_m2(self) -> float:
         """Office floor area supplied (m²)."""
-        return float(self.model.park_area[self.index])
+        return float(self.model.parks.area[self.index])
 
     @property
     def occupied_area_m2(self) -> float:
         """Office floor area used by firms (m²)."""
-        return float(self.model.park_occupied[self.index])
+        return float(self.model.parks.occupied[self.index])
 
     @property
     def rent(self) -> float:
         """List rent, yuan per m² per month."""
-        return float(self.model.park_rent[self.index])
+        return float(self.model.parks.rent[self.index])
 
     @property
     def occupancy(self) -> float:
         """Occupied share of supplied area."""
-        area = self.model.park_area[self.index]
-        return float(self.model.park_occupied[self.index] / area) if area > 0 else 0.0
+        area = self.model.parks.area[self.index]
+        return float(self.model.parks.occupied[self.index] / area) if area > 0 else 0.0
 
 
 class Firm(mesa.Agent):
@@ -124,22 +125,22 @@ class Worker(mesa.Agent):
     def status(self) -> str:
         """'employed', 'seeking', or 'gone' (left the city)."""
         row = self.row
-        code = GONE if row < 0 else int(self.model.workers.status[row])
-        return {EMPLOYED: "employed", SEEKING: "seeking", GONE: "gone"}[code]
+        code = WorkerStatus.GONE if row < 0 else WorkerStatus(int(self.model.workers.status[row]))
+        return code.name.lower()
 
     @property
     def employer(self) -> Firm | None:
         """The firm agent employing this worker, if any."""
         row = self.row
-        if row < 0 or self.model.workers.status[row] != EMPLOYED:
+        if row < 0 or self.model.workers.status[row] != WorkerStatus.EMPLOYED:
             return None
-        return self.model.firm_agents.get(int(self.model.workers.employer[row]))
+        return self.model.firm_view(int(self.model.workers.employer[row]))
 
     @property
     def wage_yuan(self) -> float:
         """Monthly gross wage, yuan (0 when not employed)."""
         row = self.row
-        if row < 0 or self.model.workers.status[row] != EMPLOYED:
+        if row < 0 or self.model.workers.status[row] != WorkerStatus.EMPLOYED:
             return 0.0
         return float(self.model.firm_wage()[self.model.workers.employer[row]])
 

@@ -21,13 +21,14 @@ import numpy as np
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from sim.errors import ScenarioError
 from sim.files import read_toml
 from sim.outputs import check_output_file
 from sim.params import Parameters, load_parameters
 from sim.posterior import WEIGHT, summarise, write_posterior
 from sim.processes import guard_worker
-from sim.scenario import ScenarioError, _friendly, _suggest
 from sim.targets import aggregate, load_observations
+from sim.validation import describe_error, did_you_mean
 
 
 class Prior(BaseModel):
@@ -90,16 +91,16 @@ def load_config(path: str | Path, params: Parameters | None = None) -> Calibrati
         config = CalibrationConfig.model_validate(data)
     except ValidationError as exc:
         err = exc.errors()[0]
-        key, msg = _friendly(err, data)
+        key, msg = describe_error(err, lambda parent: [])
         if err["type"] == "extra_forbidden":
             word = str(err["loc"][-1])
-            msg = f"unknown key '{word}'" + _suggest(
+            msg = f"unknown key '{word}'" + did_you_mean(
                 word, list(CalibrationConfig.model_fields) + list(Prior.model_fields)
             )
         raise ScenarioError(path, key, msg) from None
     for i, prior in enumerate(config.priors):
         if prior.parameter not in params.specs:
-            hint = _suggest(prior.parameter, list(params.specs))
+            hint = did_you_mean(prior.parameter, list(params.specs))
             raise ScenarioError(
                 path, f"priors[{i}].parameter", f"unknown parameter '{prior.parameter}'{hint}"
             )
@@ -118,7 +119,7 @@ def load_config(path: str | Path, params: Parameters | None = None) -> Calibrati
     usable = observed[(observed["kind"] == "observation") & observed["metric"].notna()]
     for i, target in enumerate(config.targets):
         if target.id not in set(usable["id"]):
-            hint = _suggest(target.id, list(usable["id"]))
+            hint = did_you_mean(target.id, list(usable["id"]))
             raise ScenarioError(
                 path, f"targets[{i}].id", f"not an observed figure the model records{hint}"
             )
@@ -180,9 +181,9 @@ class _Simulator:
 
 
 def _trajectories(model) -> pd.DataFrame:
-    from sim.runner import _replicate_frame
+    from sim.runner import replicate_frame
 
-    return _replicate_frame(model, 0)
+    return replicate_frame(model, 0)
 
 
 def _distance(tolerances: dict[str, float]):
@@ -330,85 +331,3 @@ def calibrate(
         "resumed": resumed,
         "parameters": summarise(posterior).to_dict(orient="records"),
     }
-
-
-# ------------------------------------------------------------------ command line
-
-
-def add_calibration_commands(sub, run_setting, workers_count) -> None:
-    """Register `cqsim calibrate` and `cqsim validate-model`."""
-    cal = sub.add_parser("calibrate", help="fit parameters to the observed figures (ABC-SMC)")
-    cal.add_argument("config", type=Path, help="calibration TOML file")
-    cal.add_argument("--fresh", action="store_true", help="discard the stored history, start over")
-    cal.add_argument(
-        "--scheduler",
-        metavar="ADDRESS",
-        help="run the simulations on this Dask distributed scheduler (pyabc's Dask sampler)",
-    )
-    val = sub.add_parser(
-        "validate-model", help="observed figures against the model's predictive distribution"
-    )
-    val.add_argument("scenario", type=Path, nargs="?", help="scenario (default: the baseline)")
-    val.add_argument("-n", "--replicates", type=run_setting("replicates"), default=20)
-    val.add_argument("--seed", type=run_setting("seed"), default=1)
-    val.add_argument("--out", type=Path, default=Path("runs/validation"))
-    val.add_argument(
-        "--force",
-        action="store_true",
-        help="write into an --out folder that is not a cqsim output (keeps its other files)",
-    )
-    val.add_argument("--workers", type=workers_count, help="processes (default: cores)")
-
-
-def cmd_calibrate(args) -> int:
-    """Run or resume a calibration and print the posterior summary."""
-    summary = calibrate(args.config, fresh=args.fresh, scheduler=args.scheduler)
-    print(
-        f"\n{summary['generations']} generations, {summary['simulations']} simulations, "
-        f"final epsilon {summary['epsilon']:.3g}, {summary['wall_seconds']:.0f} s"
-        f"{' (resumed)' if summary['resumed'] else ''} -> {summary['posterior']}"
-    )
-    print(f"{'parameter':<44} {'median':>12} {'5%':>12} {'95%':>12}")
-    for row in summary["parameters"]:
-        cells = " ".join(f"{_number(row[k]):>12}" for k in ("median", "p5", "p95"))
-        print(f"{row['parameter']:<44} {cells}")
-    return 0
-
-
-def _number(value: float) -> str:
-    """Four significant digits, with thousands separators instead of exponents."""
-    if abs(value) >= 1000:
-        return f"{value:,.0f}"
-    return f"{value:.4g}"
-
-
-def cmd_validate_model(args) -> int:
-    """Run the scenario (to 2025) and hold every observed figure against it."""
-    from analysis.validation import validate_model
-    from sim.outputs import check_output_folder
-    from sim.params import scenarios_dir
-    from sim.runner import run
-
-    scenario = args.scenario or scenarios_dir() / "baseline.toml"
-    check_output_folder(args.out, force=args.force)
-    result = run(
-        scenario,
-        replicates=args.replicates,
-        seed=args.seed,
-        end="2025-12",
-        workers=args.workers or os.cpu_count() or 1,
-        progress=True,
-    )
-    table = validate_model(result.trajectories, args.out, force=args.force)
-    print(f"\n{'observed figure':<24} {'observed':>12} {'model median':>14} {'5-95%':>24}  in 90%")
-    for r in table.itertuples():
-        band = f"{_number(r.model_p5)} - {_number(r.model_p95)}"
-        print(
-            f"{r.id:<24} {_number(r.observed):>12} {_number(r.model_median):>14} {band:>24}  "
-            f"{'yes' if r.in_90 else 'NO'}"
-        )
-    print(f"\nwrote {args.out}/validation.csv and validation.png")
-    return 0
-
-
-CALIBRATION_HANDLERS = {"calibrate": cmd_calibrate, "validate-model": cmd_validate_model}

@@ -20,15 +20,11 @@ from typing import Any
 from pydantic import BaseModel
 from pydantic.fields import FieldInfo
 
+from sim.errors import ScenarioError
 from sim.params import Parameters, load_parameters
-from sim.scenario import (
-    Policy,
-    RunSettings,
-    ScenarioError,
-    ScenarioFile,
-    _check_month,
-    load_scenario,
-)
+from sim.policies import SPECS
+from sim.scenario import RunSettings, ScenarioFile, load_scenario
+from sim.validation import check_month
 
 # A complete scenario; tests/test_docs.py checks that it loads next to the shipped baseline.
 EXAMPLE = """\
@@ -111,13 +107,8 @@ _SCALAR_PLURALS = {int: "integers", float: "numbers", str: "strings", bool: "boo
 
 
 def policy_models() -> dict[str, type[BaseModel]]:
-    """The policy model of each kind, in the order of the `Policy` union."""
-    union = typing.get_args(Policy)[0]
-    models = {}
-    for model in typing.get_args(union):
-        (kind,) = typing.get_args(model.model_fields["kind"].annotation)
-        models[kind] = model
-    return models
+    """The spec of each policy kind, in the registry's order (sim.policies.KINDS)."""
+    return dict(SPECS)
 
 
 # ----------------------------------------------------------------------------------------------
@@ -174,7 +165,7 @@ def _month_fields(model: type[BaseModel]) -> set[str]:
     """Fields checked as 'YYYY-MM' months by a field validator."""
     out: set[str] = set()
     for dec in model.__pydantic_decorators__.field_validators.values():
-        if dec.func is _check_month:
+        if dec.func is check_month:
             out.update(dec.info.fields)
     return out
 

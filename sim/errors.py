@@ -3,7 +3,8 @@
 Every error names where the problem is (a file and a key path, or a run setting) so that the
 command line can print one clear line and exit with status 2. The library itself knows nothing
 of command-line options: a run setting is named as the keyword argument of :func:`sim.run`
-(``scale``, ``replicates``...), and the command line maps it to its option.
+(``scale``, ``replicates``...), and the command line maps it to its option. A run that
+fails for another reason (a worker died) raises :class:`RunFailed`.
 """
 
 from __future__ import annotations
@@ -61,6 +62,10 @@ class OutputError(CqsimError):
 
 class ResourceLimitError(CqsimError):
     """A run that would need more memory than the limits allow, refused or stopped early."""
+
+
+class RunFailed(Exception):
+    """A run could not finish for a reason other than bad input (a worker died...)."""
 
 
 class CqsimWarning(UserWarning):

@@ -49,10 +49,6 @@ class PeopleEstimate:
         return max(self.parts, key=self.parts.get)
 
 
-def _months(policy) -> int:
-    return parse_month(policy.end) - parse_month(policy.start) + 1
-
-
 def estimate_people(scenario: Scenario, params: Parameters) -> PeopleEstimate:
     """An estimate of the people a scenario brings into the sector's labour market.
 
@@ -70,24 +66,10 @@ def estimate_people(scenario: Scenario, params: Parameters) -> PeopleEstimate:
         * p["labour.graduate_stay_share"],
         "parameters.migration.in_base": years * 12 * p["migration.in_base"],
     }
-    productivity = p["init.productivity_yuan_per_person_month"]
     for i, pol in enumerate(scenario.policies):
-        key = f"policies[{i}]"
-        if pol.kind == "leading_enterprises":
-            staff = pol.staff if pol.staff is not None else p["leading.anchor_staff"]
-            followers = (
-                pol.followers if pol.followers is not None else p["leading.followers_per_anchor"]
-            )
-            follower_size = p["leading.follower_size_median"] * np.exp(
-                p["leading.follower_size_sigma"] ** 2 / 2
-            )
-            parts[key] = pol.count * (staff + followers * follower_size)
-        elif pol.kind == "talent":
-            parts[key] = pol.training_places_per_year * _months(pol) / 12
-        elif pol.kind == "application_scenarios":
-            # Contract revenue running at per_month x value a month once contracts overlap.
-            monthly = pol.per_month * pol.value_m_yuan * 1e6 * p["scenarios.local_share"]
-            parts[key] = monthly / productivity
+        people = pol.people_estimate(p)
+        if people:
+            parts[f"policies[{i}]"] = people
     return PeopleEstimate(parts)
 
 

@@ -10,6 +10,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from sim.policies import KINDS, cost_metric
+
 if TYPE_CHECKING:
     from sim.model import ClusterModel
 
@@ -46,14 +48,6 @@ METRICS: dict[str, str] = {
     "people_in_city": "people in the sector's labour market (employed + seeking)",
     "firm_relocations": "firms moving park in the month",
 }
-POLICY_KINDS = (
-    "rent_reduction",
-    "talent",
-    "scale_up_awards",
-    "leading_enterprises",
-    "application_scenarios",
-    "office_supply",
-)
 # National Bureau of Statistics: a firm in information transmission, software and IT services is
 # "above designated size" (guimo yishang) from 20 m yuan of annual operating revenue.
 ABOVE_SCALE_REVENUE_YUAN = 2e7
@@ -94,7 +88,7 @@ def is_stock(metric: str) -> bool:
 def metric_names(park_ids: list[str]) -> list[str]:
     """All metric names a run records, in order."""
     names = list(METRICS)
-    names += [f"policy_cost_{kind}_bn_yuan" for kind in POLICY_KINDS]
+    names += [cost_metric(kind) for kind in KINDS]
     for pid in park_ids:
         names += [
             f"park.{pid}.revenue_bn_yuan",
@@ -106,16 +100,25 @@ def metric_names(park_ids: list[str]) -> list[str]:
 
 
 class Recorder:
-    """Collects every metric for every month into one (months x metrics) array."""
+    """Collects every metric for every month into one (months x metrics) array.
+
+    It reads the model and never changes it.
+    """
 
     def __init__(self, model: ClusterModel):
         self.names = metric_names(model.params.park_ids)
         self.index = {name: i for i, name in enumerate(self.names)}
         self.values = np.full((model.n_months, len(self.names)), np.nan)
+        self.last = -1  # the last month recorded
+
+    def latest(self, metric: str) -> float:
+        """A metric's value in the last month recorded."""
+        return float(self.values[self.last, self.index[metric]])
 
     def record(self, m: ClusterModel) -> None:
         """Write the current month's row."""
         f = m.firms
+        parks = m.parks
         n = f.n
         alive = f.alive[:n]
         weight = f.weight[:n] * alive
@@ -124,9 +127,6 @@ class Recorder:
         park = f.park[:n]
         park_revenue = np.bincount(park, weights=revenue, minlength=m.n_parks)
         park_firms = np.bincount(park, weights=weight, minlength=m.n_parks)
-        m.park_occupied = np.bincount(
-            park, weights=weight * size * m.params.economy.m2_per_worker, minlength=m.n_parks
-        )
         total_revenue = revenue.sum()
         employed_people = weight * size
         wage_bill = np.sum(employed_people * m.firm_wage())
@@ -135,22 +135,22 @@ class Recorder:
         costs = m.costs
         row = {
             "revenue_bn_yuan": total_revenue / 1e9,
-            "sc_revenue_bn_yuan": park_revenue[m.park_is_sc].sum() / 1e9,
+            "sc_revenue_bn_yuan": park_revenue[parks.science_city].sum() / 1e9,
             "workforce": workforce,
             "job_seekers": m.job_seekers,
             "firms": weight.sum(),
             "firm_entries": flows.get("firm_entries", 0.0),
             "firm_exits": flows.get("firm_exits", 0.0),
-            "office_area_m2": m.park_area[m.park_in_park].sum(),
-            "occupied_area_m2": m.park_occupied[m.park_in_park].sum(),
+            "office_area_m2": parks.area[parks.in_park].sum(),
+            "occupied_area_m2": parks.occupied[parks.in_park].sum(),
             "in_migrants": flows.get("in_migrants", 0.0),
             "out_migrants": flows.get("out_migrants", 0.0),
             "mean_wage_yuan": wage_bill / employed_people.sum() if employed_people.sum() else 0.0,
             "policy_cost_bn_yuan": sum(costs.values()) / 1e9,
             "application_scenarios_released": flows.get("application_scenarios_released", 0),
-            "sc_firms": park_firms[m.park_is_sc].sum(),
+            "sc_firms": park_firms[parks.science_city].sum(),
             "first_batch_revenue_share": (
-                park_revenue[m.park_is_first].sum() / total_revenue if total_revenue else 0.0
+                park_revenue[parks.first_batch].sum() / total_revenue if total_revenue else 0.0
             ),
             "graduates_entering": flows.get("graduates_entering", 0.0),
             "trainees": flows.get("trainees", 0.0),
@@ -161,18 +161,19 @@ class Recorder:
             "firm_relocations": flows.get("firm_relocations", 0.0),
         }
         trailing = f.trailing_revenue[:n]
-        in_sc = m.park_is_sc[park]
+        in_sc = parks.science_city[park]
         row["sc_firms_above_scale"] = weight[in_sc & (trailing >= ABOVE_SCALE_REVENUE_YUAN)].sum()
         for name, threshold in THRESHOLDS:
             row[name] = weight[trailing >= threshold].sum()
-        for kind in POLICY_KINDS:
-            row[f"policy_cost_{kind}_bn_yuan"] = costs.get(kind, 0.0) / 1e9
-        occupancy = m.park_occupied / np.maximum(m.park_area, 1.0)
+        for kind in KINDS:
+            row[cost_metric(kind)] = costs.get(kind, 0.0) / 1e9
+        occupancy = parks.occupancy
         for i, pid in enumerate(m.params.park_ids):
             row[f"park.{pid}.revenue_bn_yuan"] = park_revenue[i] / 1e9
             row[f"park.{pid}.firms"] = park_firms[i]
             row[f"park.{pid}.occupancy"] = occupancy[i]
-            row[f"park.{pid}.rent_yuan_m2"] = m.park_rent[i]
+            row[f"park.{pid}.rent_yuan_m2"] = parks.rent[i]
         values = self.values[m.month]
         for name, value in row.items():
             values[self.index[name]] = value
+        self.last = m.month

@@ -1,55 +1,69 @@
 """The cluster model: a Mesa model stepping one month at a time over structure-of-arrays state.
 
-Order of a month (see :meth:`ClusterModel.step`):
-
-1. policy calendar    which policies are in force; their fiscal cost is booked as paid
-2. parks              office space delivered; rents adjust to occupancy
-3. demand             sector and firm demand grow; application scenarios awarded
-4. firms              revenue, profit, awards, exit, relocation, hiring plans
-5. entry              local start-ups, inbound firms, leading enterprises and their followers
-6. labour market      separations (exit, lay-offs, quits), then matching of seekers to vacancies
-7. migration          arrivals (migrants, graduates, trainees) and departures
-8. record             every metric of :data:`sim.metrics.METRICS`
+A step is one month: the named processes of :mod:`sim.month` in order, then the record of
+every metric (:class:`~sim.metrics.Recorder`), which Mesa's :class:`~mesa.DataCollector` also
+reads for the headline metrics. Parks, firms and workers are Mesa agents that are views onto
+rows of the model's tables (:mod:`sim.agents`), built when someone looks at them.
 """
 
 from __future__ import annotations
 
+import functools
+from pathlib import Path
+
 import mesa
 import numpy as np
 
-from sim import mechanisms as mech
 from sim.agents import Firm, Park, Worker
 from sim.calendar import format_month, month_dates, parse_month
 from sim.limits import check_scenario, raise_capacity
-from sim.metrics import Recorder
-from sim.params import Parameters
-from sim.policies import PolicyModule, build_policies
-from sim.scenario import Scenario
-from sim.state import EMPLOYED, GONE, SEEKING, FirmTable, TableFull, WorkerTable
+from sim.metrics import METRICS, Recorder
+from sim.month import PROCESSES
+from sim.month.demand import ContractBook
+from sim.month.initial import populate
+from sim.params import Parameters, load_parameters
+from sim.policies import PolicySet
+from sim.scenario import Scenario, resolve
+from sim.state import FirmTable, ParkTable, TableFull, WorkerStatus, WorkerTable
 
-# Random streams: one per mechanism and month, so that a policy that changes the draws of one
-# mechanism in one month leaves every other draw of the run unchanged (common random numbers).
+# Random streams: one per process and month, so that a policy that changes the draws of one
+# process in one month leaves every other draw of the run unchanged (common random numbers).
 STREAMS = ("init", "demand", "scenarios", "firms", "relocation", "entry", "labour", "migration")
-
-# Firm kinds.
-INITIAL, LOCAL, INBOUND, LEADING, FOLLOWER = range(5)
+SETTINGS = ("scale", "end", "posterior")  # run settings a caller may give as keywords
 
 
 class ClusterModel(mesa.Model):
     """Chongqing's software and information-services cluster, month by month.
 
+    Mesa's conventions hold: ``ClusterModel(rng=3)`` is the shipped baseline with seed 3, and
+    ``mesa.batch_run(ClusterModel, parameters={"scale": [10, 20]}, rng=[1, 2])`` runs it.
+
     Args:
-        scenario: a resolved scenario (run settings, parameter overrides, policies).
-        seed: the replicate's seed; fixes every random draw.
-        params: the base parameter set (defaults to the shipped parameter file).
+        scenario: a resolved :class:`~sim.scenario.Scenario` (used as it is), or a scenario
+            file (default: the shipped baseline), resolved with ``settings`` and given this
+            seed's draw from its posterior, as ``cqsim run`` does.
+        rng: the seed; it fixes every random draw (None: Mesa draws one, kept as ``seed``).
+        params: the base parameter set (default: the shipped parameter file).
+        **settings: ``scale``, ``end`` ('YYYY-MM') and ``posterior`` (a file, or False for
+            none) for a scenario file; and parameter overrides written ``group__name``
+            (``labour__quit_rate=0.02``).
 
     """
 
-    def __init__(self, scenario: Scenario, seed: int = 1, params: Parameters | None = None):
-        super().__init__(rng=seed)
+    def __init__(
+        self,
+        scenario: Scenario | str | Path | None = None,
+        *,
+        rng: int | None = None,
+        params: Parameters | None = None,
+        **settings,
+    ):
+        super().__init__(rng=rng)
+        self.seed = int(self._seed)
+        base = params if params is not None else load_parameters()
+        scenario = _resolved(scenario, self.seed, base, settings)
         self.cq_scenario = scenario
-        self.seed = int(seed)
-        self.params = scenario.params(params)
+        self.params = scenario.params(base)
         check_scenario(scenario, self.params)
         self.scale = int(scenario.run.scale)
         self.start_month = parse_month(scenario.run.start)
@@ -58,60 +72,45 @@ class ClusterModel(mesa.Model):
         self.dates = month_dates(self.start_month, self.end_month)
         self.month = 0  # model month being simulated (0 = the start month)
         self.running = True
-        self._seed_seq = np.random.SeedSequence(self.seed)
 
         p = self.params
         self.n_parks = len(p.parks)
         self.n_sectors = len(p.sectors)
-        self.outside = p.park_ids.index("outside") if "outside" in p.park_ids else -1
-        self.park_is_sc = np.array([pk.science_city for pk in p.parks])
-        self.park_is_first = np.array([pk.batch == "first" for pk in p.parks])
-        self.park_in_park = np.arange(self.n_parks) != self.outside
-        self.park_constant = np.zeros((2, self.n_parks))  # by size class; see populate
-        self.park_productivity = np.ones(self.n_parks)  # calibrated in mechanisms.populate
-        self.park_rent = np.array([pk.rent_2021 for pk in p.parks], dtype=float)
-        self.park_area = np.zeros(self.n_parks)
-        self.park_occupied = np.zeros(self.n_parks)
-        self.park_focus = np.array(
-            [[s.id in pk.focus for s in p.sectors] for pk in p.parks], dtype=bool
-        )
+        self.parks = ParkTable(p.parks, p.sectors)
         self.sector_growth = np.array([s.demand_growth for s in p.sectors])
         self.sector_productivity = np.array([s.productivity for s in p.sectors])
         self.sector_share = np.array([s.share_2021 for s in p.sectors])
         self.sector_share = self.sector_share / self.sector_share.sum()
-
-        limits = self.params.limits
+        limits = p.limits
         self.firms = FirmTable(limit=int(limits.max_firm_agents))
         self.workers = WorkerTable(limit=int(limits.max_worker_agents))
         self.relative_wage = 1.0  # Chongqing wage level relative to its trend (labour tightness)
-        self.contracts = mech.ContractBook()
+        self.tightness = 1.0  # vacancies per job seeker, set by the labour market each month
+        self.contracts = ContractBook()
         self.vacancies_total = 0
         self.month_flows: dict[str, float] = {}
         self.costs: dict[str, float] = {}
+        self.policies = PolicySet(scenario.policies, self)
 
-        self.policies: list[PolicyModule] = build_policies(scenario.policies, self)
         self.park_agents = [Park(self, i) for i in range(self.n_parks)]
-        self.firm_agents: dict[int, Firm] = {}
+        self._firm_views: dict[int, Firm] = {}
         self._worker_views: dict[int, Worker] = {}
-
         try:
-            mech.populate(self)
+            populate(self)
         except TableFull as full:
             self._stopped_at(full)
-        for pol in self.policies_of("scale_up_awards"):
-            pol.mark_existing()
+        self.policies.run("setup")
         self.recorder = Recorder(self)
+        self.datacollector = mesa.DataCollector(
+            model_reporters={name: functools.partial(_latest, name) for name in METRICS}
+        )
 
     # ------------------------------------------------------------------ helpers
 
     def stream(self, name: str) -> np.random.Generator:
-        """Random generator for one mechanism in the current month."""
+        """Random generator for one process in the current month."""
         key = (STREAMS.index(name), self.month)
         return np.random.default_rng(np.random.SeedSequence(self.seed, spawn_key=key))
-
-    def policies_of(self, kind: str) -> list[PolicyModule]:
-        """Policy modules of one kind, in scenario order."""
-        return [pol for pol in self.policies if pol.kind == kind]
 
     def book_cost(self, kind: str, yuan: float) -> None:
         """Add public spending of one policy kind to this month's ledger."""
@@ -139,7 +138,9 @@ class ClusterModel(mesa.Model):
         """Revenue per person per month (yuan) each firm row can deliver where it is now."""
         f = self.firms
         return (
-            f.productivity[: f.n] * self.park_productivity[f.park[: f.n]] * self.productivity_index
+            f.productivity[: f.n]
+            * self.parks.productivity[f.park[: f.n]]
+            * (self.productivity_index)
         )
 
     def firm_size_people(self) -> np.ndarray:
@@ -155,72 +156,59 @@ class ClusterModel(mesa.Model):
     def employed_count(self) -> np.ndarray:
         """Worker agents employed by each firm row."""
         w = self.workers
-        emp = w.employer[: w.n][w.status[: w.n] == EMPLOYED]
+        emp = w.employer[: w.n][w.status[: w.n] == WorkerStatus.EMPLOYED]
         return np.bincount(emp, minlength=self.firms.n)[: self.firms.n]
 
-    def add_firm_agents(self, rows: np.ndarray) -> None:
-        """Create the Mesa firm agents for new firm rows."""
-        for row in rows.tolist():
-            self.firm_agents[row] = Firm(self, row)
+    # ------------------------------------------------------------------ Mesa views
 
-    def remove_firm_agents(self, rows: np.ndarray) -> None:
-        """Remove the Mesa firm agents of exited firms."""
-        for row in rows.tolist():
-            agent = self.firm_agents.pop(row, None)
-            if agent is not None:
-                agent.remove()
+    def firm_view(self, row: int) -> Firm | None:
+        """The Firm agent of a firm row (made on first look); None once the firm has closed."""
+        if row < 0 or row >= self.firms.n or not self.firms.alive[row]:
+            return None
+        view = self._firm_views.get(row)
+        if view is None:
+            view = self._firm_views[row] = Firm(self, row)
+        return view
 
-    # ------------------------------------------------------------------ Mesa views of workers
+    def sync_agents(self) -> None:
+        """Make the Firm and Worker agents match the firms alive and the people in the city.
 
-    def sync_worker_agents(self) -> None:
-        """Make the Worker agents match the people in the city (created on first look).
-
-        Worker agents are views; building half a million of them costs seconds, so they are
-        only materialised when someone reads ``agents``/``agents_by_type``.
+        Agents are views; building half a million of them costs seconds, so they are made only
+        when someone reads ``agents`` or ``agents_by_type``, never by the month's processes.
         """
+        f = self.firms
+        alive = np.flatnonzero(f.alive[: f.n])
+        _sync(self._firm_views, alive, lambda row: Firm(self, row))
         w = self.workers
-        present = w.pid[: w.n][w.status[: w.n] != GONE]
-        views = self._worker_views
-        if views:
-            have = np.fromiter(views.keys(), dtype=np.int64, count=len(views))
-            for pid in have[~np.isin(have, present)].tolist():
-                views.pop(pid).remove()
-            present = present[~np.isin(present, have)]
-        for pid in present.tolist():
-            views[pid] = Worker(self, pid)
+        present = w.pid[: w.n][w.status[: w.n] != WorkerStatus.GONE]
+        _sync(self._worker_views, present, lambda pid: Worker(self, pid))
 
     @property
     def agents(self):
-        """All agents (parks, firms, and worker views)."""
-        self.sync_worker_agents()
+        """All agents (parks, and firm and worker views)."""
+        self.sync_agents()
         return super().agents
 
     @property
     def agents_by_type(self):
-        """Agents grouped by class; worker views are brought up to date first."""
-        self.sync_worker_agents()
+        """Agents grouped by class; firm and worker views are brought up to date first."""
+        self.sync_agents()
         return super().agents_by_type
 
     # ------------------------------------------------------------------ the month
 
     def step(self) -> None:
-        """Advance one month."""
+        """Advance one month: the processes of :mod:`sim.month`, then the record."""
         if self.month >= self.n_months:
             self.running = False
             return
-        self.costs = {}
-        self.month_flows = {}
         try:
-            mech.apply_policy_calendar(self)
-            mech.update_parks(self)
-            mech.grow_demand(self)
-            mech.operate_firms(self)
-            mech.enter_firms(self)
-            mech.match_labour(self)
-            mech.migrate(self)
+            for process in PROCESSES:
+                process(self)
         except TableFull as full:
             self._stopped_at(full)
         self.recorder.record(self)
+        self.datacollector.collect(self)
         self.month += 1
         if self.month >= self.n_months:
             self.running = False
@@ -241,16 +229,63 @@ class ClusterModel(mesa.Model):
     def people_in_city(self) -> int:
         """People in the city's software labour market (employed + seeking)."""
         w = self.workers
-        return int(np.count_nonzero(w.status[: w.n] != GONE)) * self.scale
+        return int(np.count_nonzero(w.status[: w.n] != WorkerStatus.GONE)) * self.scale
 
     @property
     def workforce(self) -> int:
         """People employed by the sector's firms."""
         w = self.workers
-        return int(np.count_nonzero(w.status[: w.n] == EMPLOYED)) * self.scale
+        return int(np.count_nonzero(w.status[: w.n] == WorkerStatus.EMPLOYED)) * self.scale
 
     @property
     def job_seekers(self) -> int:
         """People looking for a job in the sector."""
         w = self.workers
-        return int(np.count_nonzero(w.status[: w.n] == SEEKING)) * self.scale
+        return int(np.count_nonzero(w.status[: w.n] == WorkerStatus.SEEKING)) * self.scale
+
+
+def _latest(metric: str, model: ClusterModel) -> float:
+    """A DataCollector model reporter: the metric's value in the month just recorded."""
+    return model.recorder.latest(metric)
+
+
+def _sync(views: dict, keys: np.ndarray, make) -> None:
+    """Remove the views whose key is gone and make views for new keys."""
+    if views:
+        have = np.fromiter(views.keys(), dtype=np.int64, count=len(views))
+        for key in have[~np.isin(have, keys)].tolist():
+            views.pop(key).remove()
+        keys = keys[~np.isin(keys, have)]
+    for key in keys.tolist():
+        views[key] = make(key)
+
+
+def _resolved(
+    scenario: Scenario | str | Path | None, seed: int, params: Parameters, settings: dict
+) -> Scenario:
+    """The scenario a model runs: as given, or a file resolved and drawn as `cqsim run` does."""
+    run = {k: settings.pop(k) for k in SETTINGS if k in settings}
+    overrides = {key.replace("__", ".", 1): value for key, value in settings.items()}
+    unknown = [key for key in overrides if key not in params.specs]
+    if unknown:
+        raise TypeError(
+            f"unknown keyword {unknown[0].replace('.', '__', 1)!r}: give run settings "
+            f"({', '.join(SETTINGS)}) or parameters as group__name"
+        )
+    if isinstance(scenario, Scenario) and not run:
+        resolved = scenario
+    else:
+        if scenario is None:
+            from sim.params import scenarios_dir
+
+            scenario = scenarios_dir() / "baseline.toml"
+        resolved = resolve(scenario, params=params, **run)
+        from sim.posterior import with_posterior_draw
+
+        resolved = with_posterior_draw(resolved, seed, params)
+    if overrides:
+        from sim.scenario import check_overrides
+
+        checked = check_overrides("keyword arguments", overrides, params)
+        resolved = resolved.model_copy(update={"parameters": {**resolved.parameters, **checked}})
+    return resolved

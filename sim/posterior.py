@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
 from sim.errors import ScenarioError
 from sim.params import Parameters
+
+if TYPE_CHECKING:
+    from sim.scenario import Scenario
 
 WEIGHT = "weight"
 
@@ -69,3 +73,18 @@ def summarise(posterior: pd.DataFrame) -> pd.DataFrame:
         q = {p: values[order][np.searchsorted(cum, p)] for p in (0.05, 0.5, 0.95)}
         rows.append({"parameter": column, "median": q[0.5], "p5": q[0.05], "p95": q[0.95]})
     return pd.DataFrame(rows)
+
+
+def with_posterior_draw(scenario: Scenario, seed: int, params: Parameters) -> Scenario:
+    """The scenario with this replicate's parameters drawn from its posterior (if it has one).
+
+    The draw depends on the seed only, so scenarios run with the same seeds share it.
+    Parameters the scenario overrides itself keep the scenario's value.
+    """
+    if not scenario.run.posterior:
+        return scenario
+    drawn = draw(load_posterior(scenario.run.posterior, params), seed)
+    for key, value in drawn.items():
+        if isinstance(params.specs[key].value, int):
+            drawn[key] = round(value)
+    return scenario.model_copy(update={"parameters": {**drawn, **scenario.parameters}})

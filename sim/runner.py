@@ -14,21 +14,18 @@ import numpy as np
 import pandas as pd
 
 from sim.calendar import parse_month
-from sim.errors import SettingError
+from sim.errors import RunFailed, SettingError
 from sim.limits import fiscal_warnings
 from sim.model import ClusterModel
 from sim.outputs import output_folder
 from sim.params import Parameters, load_parameters
+from sim.posterior import with_posterior_draw
 from sim.processes import process_pool
 from sim.provenance import git_revision, package_versions
-from sim.scenario import Scenario, check_run_setting, load_scenario
+from sim.scenario import Scenario, check_run_setting, resolve
 from sim.targets import observation_table, target_table
 
 TRAJECTORY_COLUMNS = ["scenario", "replicate", "seed", "date", "metric", "value"]
-
-
-class RunFailed(Exception):
-    """A run could not finish for a reason other than bad input (a worker died...)."""
 
 
 @dataclass
@@ -56,7 +53,7 @@ def simulate(
     on_month: Callable[[], None] | None = None,
 ) -> ClusterModel:
     """Run one replicate to the end and return the finished model."""
-    model = ClusterModel(scenario, seed=seed, params=params)
+    model = ClusterModel(scenario, rng=seed, params=params)
     while model.running:
         model.step()
         if on_month is not None:
@@ -64,7 +61,12 @@ def simulate(
     return model
 
 
-def _replicate_frame(model: ClusterModel, replicate: int) -> pd.DataFrame:
+def replicate_frame(model: ClusterModel, replicate: int) -> pd.DataFrame:
+    """A finished model's trajectories in long format: one row per month and metric.
+
+    The columns are :data:`TRAJECTORY_COLUMNS`; the rows are labelled as replicate ``replicate``
+    of the model's scenario, with the model's seed.
+    """
     values = model.recorder.values
     months, n_metrics = values.shape
     names = model.recorder.names
@@ -82,41 +84,7 @@ def _replicate_frame(model: ClusterModel, replicate: int) -> pd.DataFrame:
 
 def _run_one(args: tuple[Scenario, int, int, Parameters | None]) -> pd.DataFrame:
     scenario, replicate, seed, params = args
-    return _replicate_frame(simulate(scenario, seed, params), replicate)
-
-
-def resolve(
-    scenario: str | Path | Scenario,
-    *,
-    scale: int | None = None,
-    end: str | None = None,
-    posterior: str | Path | bool | None = None,
-    params: Parameters | None = None,
-) -> Scenario:
-    """Load a scenario (if a path) and apply run-setting overrides from the caller.
-
-    ``posterior``: a posterior file to draw parameters from, or False to use none.
-    """
-    if not isinstance(scenario, Scenario):
-        scenario = load_scenario(scenario, params)
-    updates: dict = {}
-    if posterior is False:
-        updates["posterior"] = None
-    elif posterior is not None and posterior is not True:
-        path = Path(posterior)
-        if not path.is_file():
-            raise SettingError("posterior", f"file not found: {posterior}")
-        updates["posterior"] = str(path.resolve())
-    if scale is not None:
-        updates["scale"] = check_run_setting("scale", scale)
-    if end is not None:
-        check_run_setting("end", end)
-        if parse_month(end) < parse_month(scenario.run.start):
-            raise SettingError("end", f"{end} is before the start {scenario.run.start}")
-        updates["end"] = end
-    if updates:
-        scenario = scenario.model_copy(update={"run": scenario.run.model_copy(update=updates)})
-    return scenario
+    return replicate_frame(simulate(scenario, seed, params), replicate)
 
 
 def run(
@@ -199,7 +167,7 @@ def run_many(
         if workers <= 1 or len(jobs) == 1:
             for sc, k, s, p in jobs:
                 model = simulate(sc, s, p, on_month=lambda: bar.update(1))
-                frames.append(_replicate_frame(model, k))
+                frames.append(replicate_frame(model, k))
         else:
             pool = process_pool(min(workers, len(jobs)))
             try:
@@ -242,23 +210,6 @@ def run_many(
         manifest["warnings"] = fiscal_warnings(trajectories, params.with_overrides(sc.parameters))
         results.append(RunResult(trajectories, target_table(trajectories), manifest))
     return results
-
-
-def with_posterior_draw(scenario: Scenario, seed: int, params: Parameters) -> Scenario:
-    """The scenario with this replicate's parameters drawn from its posterior (if it has one).
-
-    The draw depends on the seed only, so scenarios run with the same seeds share it.
-    Parameters the scenario overrides itself keep the scenario's value.
-    """
-    if not scenario.run.posterior:
-        return scenario
-    from sim.posterior import draw, load_posterior
-
-    drawn = draw(load_posterior(scenario.run.posterior, params), seed)
-    for key, value in drawn.items():
-        if isinstance(params.specs[key].value, int):
-            drawn[key] = round(value)
-    return scenario.model_copy(update={"parameters": {**drawn, **scenario.parameters}})
 
 
 class _NoBar:

@@ -1,13 +1,37 @@
-"""Structure-of-arrays state: one numpy array per attribute, one row per firm or worker agent."""
+"""Structure-of-arrays state: one numpy array per attribute, one row per park, firm or worker."""
 
 from __future__ import annotations
 
+from enum import IntEnum
+from typing import TYPE_CHECKING
+
 import numpy as np
 
-# Worker status codes.
-GONE = 0
-EMPLOYED = 1
-SEEKING = 2
+if TYPE_CHECKING:
+    from sim.params import Park, Sector
+
+
+class WorkerStatus(IntEnum):
+    """Where a worker agent is (the ``status`` column of :class:`WorkerTable`)."""
+
+    GONE = 0  # left the city's software labour market (row kept until compaction)
+    EMPLOYED = 1
+    SEEKING = 2
+
+
+# The arrival month of people who were in the city's labour market before the run, or who came
+# from its other occupations (trainees): never "recently arrived" for a talent policy.
+NEVER_ARRIVED = -(10**6)
+
+
+class FirmKind(IntEnum):
+    """How a firm came to the cluster (the ``kind`` column of :class:`FirmTable`)."""
+
+    INITIAL = 0  # in the January-2021 cluster
+    LOCAL = 1  # local start-up or spin-off
+    INBOUND = 2  # moved in from outside Chongqing
+    LEADING = 3  # a leading enterprise brought by policy
+    FOLLOWER = 4  # a firm a leading enterprise drew after it
 
 
 class TableFull(Exception):
@@ -130,9 +154,9 @@ class WorkerTable(Table):
         super().__init__(
             {
                 "pid": ("int64", -1),
-                "status": ("int8", GONE),
+                "status": ("int8", WorkerStatus.GONE),
                 "employer": ("int64", -1),
-                "arrived": ("int32", -(10**6)),
+                "arrived": ("int32", NEVER_ARRIVED),
                 "family": ("bool", False),
             },
             capacity,
@@ -147,3 +171,33 @@ class WorkerTable(Table):
         self.pid[rows] = np.arange(self.next_pid, self.next_pid + count)
         self.next_pid += count
         return rows
+
+
+class ParkTable:
+    """Park rows, one per park of the parameter file ("outside any park" included); fixed.
+
+    Attributes are arrays over parks: ``science_city``, ``first_batch``, ``in_park`` (False only
+    for "outside"), ``young``; ``focus[park, sector]``; the state the month changes: ``area`` and
+    ``occupied`` (m²), ``rent`` (yuan/m²/month), ``productivity`` (a factor of the place, set at
+    start-up) and ``constant[size class, park]`` of the location choice (calibrated at start-up).
+    """
+
+    def __init__(self, parks: tuple[Park, ...], sectors: tuple[Sector, ...]):
+        self.n = len(parks)
+        self.ids = [pk.id for pk in parks]
+        self.outside = self.ids.index("outside") if "outside" in self.ids else -1
+        self.science_city = np.array([pk.science_city for pk in parks])
+        self.first_batch = np.array([pk.batch == "first" for pk in parks])
+        self.in_park = np.arange(self.n) != self.outside
+        self.young = np.array([pk.young for pk in parks])
+        self.focus = np.array([[s.id in pk.focus for s in sectors] for pk in parks], dtype=bool)
+        self.rent = np.array([pk.rent_2021 for pk in parks], dtype=float)
+        self.area = np.zeros(self.n)
+        self.occupied = np.zeros(self.n)
+        self.productivity = np.ones(self.n)
+        self.constant = np.zeros((2, self.n))
+
+    @property
+    def occupancy(self) -> np.ndarray:
+        """Occupied share of each park's supplied area."""
+        return self.occupied / np.maximum(self.area, 1.0)

@@ -17,13 +17,10 @@ import tomli_w
 from hypothesis import strategies as st
 
 from sim.params import load_parameters
-from sim.scenario import (
-    _POLICY_MODELS,
-    MAX_AWARD_M_YUAN,
-    MAX_AWARD_THRESHOLD_BN_YUAN,
-    POLICY_KINDS,
-    field_range,
-)
+from sim.policies import KINDS as POLICY_KINDS
+from sim.policies import SPECS
+from sim.policies.scale_up_awards import MAX_AWARD_M_YUAN, MAX_AWARD_THRESHOLD_BN_YUAN
+from sim.validation import field_range
 
 SCENARIOS = Path(__file__).resolve().parent.parent / "scenarios"
 PARAMS = load_parameters()
@@ -78,7 +75,7 @@ def valid_value(model: type, name: str, kind: str) -> st.SearchStrategy:
 def policy(draw, kind: str | None = None) -> dict[str, Any]:
     """One valid [[policies]] table."""
     kind = kind or draw(st.sampled_from(POLICY_KINDS))
-    model = _POLICY_MODELS[kind]
+    model = SPECS[kind]
     out: dict[str, Any] = {}
     for name, field in model.model_fields.items():
         if field.is_required() or draw(st.booleans()):
@@ -156,7 +153,7 @@ def scenario_file(draw) -> tuple[bytes, str | None]:
     ]
     if mutation == "out_of_range" and numeric:
         i, k = draw(st.sampled_from(numeric))
-        _, high = field_range(_POLICY_MODELS[policies[i]["kind"]], k)
+        _, high = field_range(SPECS[policies[i]["kind"]], k)
         policies[i][k] = (high * 2 + 1) if high is not None else -1
     elif mutation == "wrong_type" and numeric:
         i, k = draw(st.sampled_from(numeric))
@@ -167,7 +164,7 @@ def scenario_file(draw) -> tuple[bytes, str | None]:
     elif mutation == "missing_key" and policies:
         required = [
             k
-            for k, f in _POLICY_MODELS[policies[0]["kind"]].model_fields.items()
+            for k, f in SPECS[policies[0]["kind"]].model_fields.items()
             if f.is_required() and k != "kind"
         ]
         policies[0].pop(draw(st.sampled_from(required)))

@@ -15,7 +15,7 @@ import sim
 from analysis.attribution import attribution, shapley, with_kinds
 from analysis.compare import Comparison, compare
 from analysis.tables import attainment, cost_ledger, paired_differences, yearly
-from sim.metrics import POLICY_KINDS
+from sim.policies import KINDS as POLICY_KINDS
 from sim.scenario import load_scenario
 
 SCENARIOS = Path(sim.__file__).resolve().parent.parent / "scenarios"

@@ -23,8 +23,8 @@ import numpy as np
 import pytest
 
 import sim
+from cqsim.cli import main
 from sim.app.levers import (
-    AWARD_THRESHOLDS_BN_YUAN,
     POLICY_NAMES,
     Levers,
     build_scenario,
@@ -34,7 +34,7 @@ from sim.app.levers import (
     starting_scenarios,
 )
 from sim.app.live import AppModel, Trajectory, baseline_run, start_scenario, target_table
-from sim.cli import main
+from sim.policies.scale_up_awards import APP_THRESHOLDS_BN_YUAN
 from sim.scenario import ScenarioError, load_scenario
 from sim.targets import target_table as run_target_table
 
@@ -99,7 +99,7 @@ def test_every_lever_is_a_key_of_an_added_policy(baseline):
     assert talent.training_places_per_year == 3000 and talent.parks is None
     assert added["app_application_scenarios"].per_month == 100
     awards = added["app_scale_up_awards"]
-    assert awards.thresholds_bn_yuan == AWARD_THRESHOLDS_BN_YUAN == [0.1, 1.0, 10.0]
+    assert awards.thresholds_bn_yuan == list(APP_THRESHOLDS_BN_YUAN) == [0.1, 1.0, 10.0]
     assert awards.awards_m_yuan == [0.5, 2.0, 10.0]
     office = added["app_office_supply"]
     assert office.area_m2 == 200000 and office.parks == parks["Science City parks"]
@@ -230,7 +230,7 @@ def _start_app(save_dir: Path) -> tuple[subprocess.Popen, str]:
     """Start `cqsim app --port 0` (any free port); return the process and its address."""
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
     proc = subprocess.Popen(
-        [sys.executable, "-m", "sim.cli", "app", "--port", "0", "--save-dir", str(save_dir)],
+        [sys.executable, "-m", "cqsim", "app", "--port", "0", "--save-dir", str(save_dir)],
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,

@@ -10,8 +10,8 @@ import pandas as pd
 import pytest
 
 import sim
+from cqsim.cli import main
 from sim.calibrate import calibrate, load_config
-from sim.cli import main
 from sim.params import load_parameters
 from sim.posterior import draw, load_posterior, summarise
 from sim.scenario import ScenarioError

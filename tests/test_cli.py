@@ -10,7 +10,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from sim.cli import EXIT_BAD_INPUT, main
+from cqsim.cli import EXIT_BAD_INPUT, main
 from sim.scenario import load_scenario
 
 SHORT_END = "2021-03"  # keep simulated runs to a few months
@@ -222,7 +222,7 @@ def test_out_that_is_a_file_exits_2(baseline_path, tmp_path, capsys):
 
 def _cqsim() -> list[str]:
     script = Path(sys.executable).with_name("cqsim")
-    return [str(script)] if script.is_file() else [sys.executable, "-m", "sim.cli"]
+    return [str(script)] if script.is_file() else [sys.executable, "-m", "cqsim"]
 
 
 def test_console_script_validate(baseline_path, write_scenario, tmp_path):

@@ -11,7 +11,8 @@ import pytest
 
 from sim.docs import EXAMPLE, policy_models, scenario_reference
 from sim.params import load_parameters
-from sim.scenario import POLICY_KINDS, RunSettings, load_scenario
+from sim.policies import KINDS as POLICY_KINDS
+from sim.scenario import RunSettings, load_scenario
 
 REGENERATE = "run python -m sim.docs > scenarios/README.md"
 
@@ -37,7 +38,7 @@ def test_main_prints_the_reference(reference: str) -> None:
 
 
 def test_every_policy_kind_and_key_is_documented(reference: str) -> None:
-    assert list(policy_models()) == POLICY_KINDS
+    assert list(policy_models()) == list(POLICY_KINDS)
     sections = reference.split("\n### ")
     for kind in POLICY_KINDS:
         section = next((s for s in sections if s.startswith(f"`{kind}`\n")), None)
@@ -76,7 +77,7 @@ def test_readme_compare_examples_name_the_folder_compare_writes(scenarios_dir: P
     """The README's report and plot examples read the folder its compare example writes."""
     import re
 
-    from analysis.cli import default_compare_folder
+    from cqsim.planning import default_compare_folder
 
     readme = (scenarios_dir.parent / "README.md").read_text(encoding="utf-8")
     command = re.search(r"cqsim compare ((?:scenarios/\S+\.toml ?)+)", readme)

@@ -18,7 +18,7 @@ import pandas as pd
 from hypothesis import HealthCheck, given, settings
 from scenario_strategies import describe, scenario_file
 
-from sim.cli import main
+from cqsim.cli import main
 from sim.invariants import violations
 
 EXAMPLES = int(os.environ.get("CQSIM_FUZZ_EXAMPLES", "30"))

@@ -18,7 +18,7 @@ import pandas as pd
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent / "golden"))
-from regenerate import SHIPPED, golden_path, run_scenario  # noqa: E402
+from regenerate import SHIPPED, golden_path, run_scenario
 
 KEY = ["replicate", "date", "metric"]
 

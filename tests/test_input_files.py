@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from cqsim.cli import EXIT_BAD_INPUT, main
 from sim import files
-from sim.cli import EXIT_BAD_INPUT, main
 from sim.errors import ScenarioError
 
 SCENARIOS = Path(__file__).resolve().parent.parent / "scenarios"

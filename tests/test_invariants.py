@@ -20,8 +20,8 @@ import pandas as pd
 import pytest
 
 import sim
-from sim.metrics import POLICY_KINDS
 from sim.params import load_parameters
+from sim.policies import KINDS as POLICY_KINDS
 
 SCENARIOS = Path(sim.__file__).resolve().parent.parent / "scenarios"
 BASELINE = SCENARIOS / "baseline.toml"
@@ -205,7 +205,7 @@ def test_revenue_and_firms_add_up_over_parks(runs):
 
 
 def test_fit_in_parks_grants_no_more_than_each_parks_room():
-    from sim.mechanisms import fit_in_parks
+    from sim.month.parks import fit_in_parks
 
     rng = np.random.default_rng(0)
     park = rng.integers(0, 4, 200)

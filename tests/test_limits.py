@@ -15,11 +15,11 @@ from pathlib import Path
 import pytest
 
 import sim.model
-from sim.cli import EXIT_BAD_INPUT, main
+from cqsim.cli import EXIT_BAD_INPUT, main
 from sim.errors import ResourceLimitError
 from sim.params import load_parameters
 from sim.runner import resolve, simulate
-from sim.scenario import field_range
+from sim.validation import field_range
 
 SCENARIOS = Path(__file__).resolve().parent.parent / "scenarios"
 
@@ -151,7 +151,10 @@ def test_the_baseline_draws_no_fiscal_warning(baseline_path, tmp_path, capsys):
 
 def test_app_sliders_span_the_policy_fields_ranges():
     from sim.app.levers import SLIDERS
-    from sim.scenario import MAX_AWARD_M_YUAN, ApplicationScenarios, LeadingEnterprises, Talent
+    from sim.policies.application_scenarios import ApplicationScenariosSpec as ApplicationScenarios
+    from sim.policies.leading_enterprises import LeadingEnterprisesSpec as LeadingEnterprises
+    from sim.policies.scale_up_awards import MAX_AWARD_M_YUAN
+    from sim.policies.talent import TalentSpec as Talent
 
     assert SLIDERS["housing_subsidy_yuan_month"][1:3] == field_range(
         Talent, "housing_subsidy_yuan_month"

@@ -243,7 +243,7 @@ def test_agents_are_mesa_views_of_the_arrays():
     scenario = scenario.model_copy(
         update={"run": scenario.run.model_copy(update={"end": "2021-06"})}
     )
-    model = ClusterModel(scenario, seed=5)
+    model = ClusterModel(scenario, rng=5)
     model.run()
     by_type = model.agents_by_type
     assert len(by_type[Park]) == len(model.params.parks)

@@ -17,8 +17,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from cqsim.cli import EXIT_BAD_INPUT, main
 from sim import outputs, runner
-from sim.cli import EXIT_BAD_INPUT, main
 from sim.errors import OutputError
 
 SHORT_END = "2021-03"

@@ -11,8 +11,8 @@ from matplotlib.figure import Figure
 
 import analysis
 from analysis import plots
-from sim.metrics import POLICY_KINDS
 from sim.params import load_parameters
+from sim.policies import KINDS as POLICY_KINDS
 from sim.targets import aggregate, target_table
 
 PARAMS = load_parameters()

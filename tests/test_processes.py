@@ -17,7 +17,7 @@ import pytest
 pytestmark = pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="needs Linux /proc")
 
 SCENARIOS = Path(__file__).resolve().parent.parent / "scenarios"
-CQSIM = [sys.executable, "-m", "sim.cli"]
+CQSIM = [sys.executable, "-m", "cqsim"]
 GONE_WITHIN_S = 3.0
 
 

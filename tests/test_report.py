@@ -16,7 +16,7 @@ import pytest
 
 from analysis.compare import compare
 from analysis.report import load_results, write_report
-from sim.cli import main
+from cqsim.cli import main
 from sim.errors import OutputError
 from sim.runner import run, write_outputs
 from sim.scenario import ScenarioError

@@ -17,7 +17,9 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from sim.params import load_parameters
-from sim.scenario import POLICY_KINDS, RentReduction, RunSettings, ScenarioError, load_scenario
+from sim.policies import KINDS as POLICY_KINDS
+from sim.policies.rent_reduction import RentReductionSpec as RentReduction
+from sim.scenario import RunSettings, ScenarioError, load_scenario
 
 
 def toml_str(value: str | Path) -> str:

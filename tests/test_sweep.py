@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from sim.cli import EXIT_BAD_INPUT, main
+from cqsim.cli import EXIT_BAD_INPUT, main
 from sim.metrics import metric_names
 from sim.params import load_parameters
 from sim.scenario import ScenarioError

@@ -23,7 +23,7 @@ import duckdb
 import pandas as pd
 import pytest
 
-from sim.cli import EXIT_BAD_INPUT, main
+from cqsim.cli import EXIT_BAD_INPUT, main
 from sim.sweeps import load_sweep, read_table, run_sweep
 from sim.sweeps.store import TABLES
 
@@ -201,7 +201,7 @@ def test_a_store_of_another_sweep_is_refused_and_left_alone(small, tmp_path, cap
 
 
 def _sweep_command(path: Path, store: Path, workers: int) -> list[str]:
-    cli = [sys.executable, "-m", "sim.cli", "sweep", str(path)]
+    cli = [sys.executable, "-m", "cqsim", "sweep", str(path)]
     return [*cli, "--store", str(store), "--workers", str(workers)]
 
 
@@ -308,7 +308,7 @@ def test_sigkilled_sweep_resumes_with_nothing_lost_or_repeated(longer, tmp_path)
 # since a shell may start background processes with SIGINT ignored).
 CTRL_C = (
     "import signal, sys; signal.signal(signal.SIGINT, signal.default_int_handler); "
-    "from sim.cli import main; sys.exit(main(sys.argv[1:]))"
+    "from cqsim.cli import main; sys.exit(main(sys.argv[1:]))"
 )
 
 
@@ -462,7 +462,7 @@ def test_a_stopped_sweep_cancels_its_tasks_on_the_dask_cluster(longer, tmp_path)
         ) as cluster,
         Client(cluster.scheduler_address) as client,
     ):
-        cmd = [sys.executable, "-m", "sim.cli", "sweep", str(path), "--store", "d.duckdb"]
+        cmd = [sys.executable, "-m", "cqsim", "sweep", str(path), "--store", "d.duckdb"]
         cmd += ["--scheduler", cluster.scheduler_address]
         proc, _, _ = _start_and_stop_after(cmd, 4, signal.SIGTERM, tmp_path)
         assert proc.returncode == 130

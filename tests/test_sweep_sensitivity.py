@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from sim.cli import EXIT_BAD_INPUT, main
+from cqsim.cli import EXIT_BAD_INPUT, main
 from sim.sweeps import read_table, run_sweep, sensitivity
 from sim.sweeps.store import SweepStore
 

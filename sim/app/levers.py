@@ -1,6 +1,8 @@
 """The app's levers, the scenario they make, and saving it as a scenario file.
 
-Every lever is a field of one policy that the app adds to the chosen starting scenario, in force
+Every lever belongs to a policy kind (each kind declares its levers and the policy they make:
+``levers`` and ``app_policy`` in :mod:`sim.policies`). The app adds that policy to the chosen
+starting scenario, in force
 from January of ``package_start`` to December of ``package_end``. A lever left at zero adds
 nothing, so with every lever at zero the app runs the starting scenario itself. The added
 policies carry the names in :data:`POLICY_NAMES`, so each lever is a real scenario key, e.g.
@@ -13,7 +15,7 @@ fields themselves, so the app accepts exactly what a scenario file accepts.
 from __future__ import annotations
 
 import os
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, field, make_dataclass
 from pathlib import Path
 from typing import Any
 
@@ -21,33 +23,13 @@ import tomli_w
 from pydantic import ValidationError
 
 from sim.calendar import format_month, parse_month
-from sim.metrics import THRESHOLDS
 from sim.params import Parameters, load_parameters, scenarios_dir
-from sim.scenario import (
-    MAX_AWARD_M_YUAN,
-    ApplicationScenarios,
-    LeadingEnterprises,
-    OfficeSupply,
-    RentReduction,
-    RunSettings,
-    Scenario,
-    ScenarioError,
-    Talent,
-    field_range,
-    load_scenario,
-)
+from sim.policies import CLASSES
+from sim.policies.base import Lever
+from sim.scenario import RunSettings, Scenario, ScenarioError, load_scenario
+from sim.validation import field_range
 
 SAVE_DIR_ENV = "CQSIM_APP_SAVE_DIR"  # where "Save as scenario" writes (set by `cqsim app`)
-POLICY_NAMES = {
-    "rent_reduction": "app_rent_reduction",
-    "talent": "app_talent",
-    "scale_up_awards": "app_scale_up_awards",
-    "leading_enterprises": "app_leading_enterprises",
-    "application_scenarios": "app_application_scenarios",
-    "office_supply": "app_office_supply",
-}
-# Scale-up awards are paid at the revenue classes the metrics count (100 m, 1 bn, 10 bn yuan).
-AWARD_THRESHOLDS_BN_YUAN = [threshold / 1e9 for _, threshold in THRESHOLDS[1:]]
 ALL_PARKS, SCIENCE_CITY, FIRST_BATCH, SECOND_BATCH = (
     "all parks",
     "Science City parks",
@@ -55,81 +37,76 @@ ALL_PARKS, SCIENCE_CITY, FIRST_BATCH, SECOND_BATCH = (
     "second-batch parks",
 )
 PARK_GROUPS = (ALL_PARKS, SCIENCE_CITY, FIRST_BATCH, SECOND_BATCH)
-FIRMS_CHOICES = {"all tenants": "all", "new settlers only": "new_settlers"}
-
-# Each numeric lever's slider: (label, min, max, step). The ranges are those of the policy
-# field the lever sets (scenario.field_range), so the app accepts what a scenario file accepts.
 FIRST_YEAR = parse_month(RunSettings().start) // 12
 LAST_YEAR = parse_month(RunSettings().end) // 12
 
+# The levers: those every kind declares (sim.policies: each kind's `levers`), in kind order.
+KIND_LEVERS: dict[str, tuple[Lever, ...]] = {
+    kind: cls.levers for kind, cls in CLASSES.items() if cls.levers
+}
+# The policy each kind's levers add to the starting scenario, named so a sweep can address it.
+POLICY_NAMES = {kind: f"app_{kind}" for kind in KIND_LEVERS}
 
-def _slider(label: str, model: type, field: str, step: float) -> tuple[str, float, float, float]:
-    low, high = field_range(model, field)
-    return (label, low or 0.0, high, step)
+
+def _slider(lever: Lever, kind: str) -> tuple[str, float, float, float]:
+    if lever.field is not None:
+        low, high = field_range(CLASSES[kind].Spec, lever.field)
+    else:
+        low, high = lever.low, lever.high
+    return (lever.label, low or 0.0, high, lever.step)
 
 
-_AWARD = (0.0, MAX_AWARD_M_YUAN)
+# Each numeric lever's slider: (label, min, max, step). The ranges are those of the policy
+# field the lever sets (sim.validation.field_range), so the app accepts what a file accepts.
 SLIDERS: dict[str, tuple[str, float, float, float]] = {
     "package_start": ("Levers from (year)", FIRST_YEAR, LAST_YEAR, 1),
     "package_end": ("Levers until (year)", FIRST_YEAR, LAST_YEAR, 1),
-    "rent_share": _slider("Rent cut: share the city pays", RentReduction, "share", 0.05),
-    "housing_subsidy_yuan_month": _slider(
-        "Talent: housing, yuan/month", Talent, "housing_subsidy_yuan_month", 100
-    ),
-    "income_tax_relief": _slider("Talent: income-tax refund", Talent, "income_tax_relief", 0.05),
-    "resettlement_subsidy_yuan": _slider(
-        "Talent: resettlement, yuan", Talent, "resettlement_subsidy_yuan", 5000
-    ),
-    "school_places_per_year": _slider(
-        "Talent: school places/year", Talent, "school_places_per_year", 100
-    ),
-    "training_places_per_year": _slider(
-        "Talent: training places/year", Talent, "training_places_per_year", 500
-    ),
-    "scenarios_per_month": _slider(
-        "Application scenarios/month", ApplicationScenarios, "per_month", 5
-    ),
-    "award_100m_m_yuan": ("Award at 100 m revenue, m yuan", *_AWARD, 0.25),
-    "award_1bn_m_yuan": ("Award at 1 bn revenue, m yuan", *_AWARD, 1),
-    "award_10bn_m_yuan": ("Award at 10 bn revenue, m yuan", *_AWARD, 5),
-    "office_area_m2": _slider("Office space added, m²", OfficeSupply, "area_m2", 20000),
-    "leading_count": _slider("Leading enterprises", LeadingEnterprises, "count", 1),
+} | {
+    lever.name: _slider(lever, kind)
+    for kind, levers in KIND_LEVERS.items()
+    for lever in levers
+    if lever.choices is None
+}
+# Each choice lever: (label, what it chooses: "park groups", "parks" or fixed labels).
+CHOICES: dict[str, tuple[str, str | tuple[str, ...]]] = {
+    lever.name: (lever.label, lever.choices)
+    for levers in KIND_LEVERS.values()
+    for lever in levers
+    if lever.choices is not None
 }
 
 
-@dataclass(frozen=True)
-class Levers:
-    """The settings a planner moves in the app (field names are the model's keyword arguments).
+def _levers_class():
+    fields = [
+        ("start_scenario", str, field(default="baseline")),
+        ("package_start", int, field(default=2023)),
+        ("package_end", int, field(default=LAST_YEAR)),
+    ]
+    for levers in KIND_LEVERS.values():
+        for lever in levers:
+            kind = type(lever.default)
+            fields.append((lever.name, kind, field(default=lever.default)))
+    return make_dataclass(
+        "Levers",
+        fields,
+        frozen=True,
+        namespace={"changed": _changed, "__module__": __name__},
+    )
 
-    Numeric fields are amounts of the app's added policies; ``*_parks`` are park choices of
-    :func:`park_choices`; ``start_scenario`` is a file name (without ``.toml``) from
-    :func:`starting_scenarios`.
-    """
 
-    start_scenario: str = "baseline"
-    package_start: int = 2023
-    package_end: int = LAST_YEAR
-    rent_share: float = 0.0
-    rent_parks: str = SCIENCE_CITY
-    rent_firms: str = "all tenants"
-    housing_subsidy_yuan_month: float = 0.0
-    income_tax_relief: float = 0.0
-    resettlement_subsidy_yuan: float = 0.0
-    school_places_per_year: float = 0.0
-    training_places_per_year: float = 0.0
-    scenarios_per_month: float = 0.0
-    award_100m_m_yuan: float = 0.0
-    award_1bn_m_yuan: float = 0.0
-    award_10bn_m_yuan: float = 0.0
-    office_area_m2: float = 0.0
-    office_parks: str = SCIENCE_CITY
-    leading_count: int = 0
-    leading_park: str = "Jinfeng Software Park"
+def _changed(self) -> dict[str, Any]:
+    """The levers that differ from their defaults."""
+    default = type(self)()
+    return {k: v for k, v in asdict(self).items() if getattr(default, k) != v}
 
-    def changed(self) -> dict[str, Any]:
-        """The levers that differ from their defaults."""
-        default = Levers()
-        return {k: v for k, v in asdict(self).items() if getattr(default, k) != v}
+
+Levers = _levers_class()
+Levers.__doc__ = """The settings a planner moves in the app (the model's keyword arguments).
+
+The starting scenario (a file name from :func:`starting_scenarios`), the years the levers are
+in force, and every lever of every policy kind (:data:`KIND_LEVERS`); a choice of parks is a
+label of :func:`park_choices`.
+"""
 
 
 # ----------------------------------------------------------------------------------------------
@@ -152,17 +129,6 @@ def park_choices(params: Parameters | None = None) -> dict[str, list[str]]:
     }
     out.update({_label(p.name): [p.id] for p in parks})
     return out
-
-
-def leading_sector(park_id: str, params: Parameters | None = None) -> str:
-    """Sector of leading enterprises settling in a park: its first focus that is not general IT.
-
-    General IT services (the first sector) when the park has no other focus.
-    """
-    params = params or load_parameters()
-    park = next(p for p in params.parks if p.id == park_id)
-    general = params.sector_ids[0]
-    return next((s for s in park.focus if s != general), general)
 
 
 def default_save_dir() -> Path:
@@ -211,51 +177,17 @@ def _window(levers: Levers, run: RunSettings) -> tuple[str, str]:
 def lever_policies(
     levers: Levers, run: RunSettings, params: Parameters | None = None
 ) -> list[dict]:
-    """The policy tables the levers add (as in a scenario file); none for a lever at zero."""
+    """The policy tables the levers add (as in a scenario file); none for levers at zero."""
     params = params or load_parameters()
     parks = park_choices(params)
     start, end = _window(levers, run)
-    when = {"start": start, "end": end}
+    values = asdict(levers)
     out: list[dict] = []
-
-    def add(kind: str, **amounts: Any) -> None:
-        out.append({"kind": kind, "name": POLICY_NAMES[kind], **when, **amounts})
-
-    if levers.rent_share > 0:
-        add(
-            "rent_reduction",
-            parks=parks[levers.rent_parks],
-            share=float(levers.rent_share),
-            firms=FIRMS_CHOICES[levers.rent_firms],
-        )
-    talent = {
-        "housing_subsidy_yuan_month": float(levers.housing_subsidy_yuan_month),
-        "income_tax_relief": float(levers.income_tax_relief),
-        "resettlement_subsidy_yuan": float(levers.resettlement_subsidy_yuan),
-        "school_places_per_year": float(levers.school_places_per_year),
-        "training_places_per_year": float(levers.training_places_per_year),
-    }
-    if any(v > 0 for v in talent.values()):
-        add("talent", **talent)
-    if levers.scenarios_per_month > 0:
-        add("application_scenarios", per_month=float(levers.scenarios_per_month))
-    awards = [
-        float(levers.award_100m_m_yuan),
-        float(levers.award_1bn_m_yuan),
-        float(levers.award_10bn_m_yuan),
-    ]
-    if any(a > 0 for a in awards):
-        add("scale_up_awards", thresholds_bn_yuan=AWARD_THRESHOLDS_BN_YUAN, awards_m_yuan=awards)
-    if levers.office_area_m2 > 0:
-        add("office_supply", parks=parks[levers.office_parks], area_m2=float(levers.office_area_m2))
-    if levers.leading_count > 0:
-        park = parks[levers.leading_park][0]
-        add(
-            "leading_enterprises",
-            count=int(levers.leading_count),
-            park=park,
-            sector=leading_sector(park, params),
-        )
+    for kind in KIND_LEVERS:
+        table = CLASSES[kind].app_policy(values, parks, params)
+        if table is not None:
+            out.append({"kind": kind, "name": POLICY_NAMES[kind], "start": start, "end": end})
+            out[-1].update(table)
     return out
 
 

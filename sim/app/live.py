@@ -19,8 +19,8 @@ import pandas as pd
 from sim.app.levers import Levers, build_scenario, default_save_dir, starting_scenarios
 from sim.model import ClusterModel
 from sim.params import Parameters, load_parameters
+from sim.posterior import with_posterior_draw as posterior_draw
 from sim.runner import simulate
-from sim.runner import with_posterior_draw as posterior_draw
 from sim.scenario import Scenario, load_scenario
 from sim.targets import load_observations
 
@@ -99,7 +99,9 @@ class AppModel(ClusterModel):
         start = start_scenario(self.levers.start_scenario)
         self.app_scenario = build_scenario(start, self.levers, params=parameters())
         seed = self.app_scenario.run.seed
-        super().__init__(posterior_draw(self.app_scenario, seed, parameters()), seed, parameters())
+        super().__init__(
+            posterior_draw(self.app_scenario, seed, parameters()), rng=seed, params=parameters()
+        )
 
     def baseline(self) -> Trajectory:
         """The starting scenario's run with the same seed and scale."""

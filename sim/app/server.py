@@ -1,4 +1,4 @@
-"""``cqsim app``: serve the planners' web app on this machine, with nothing from the network.
+"""Serving the planners' web app (``cqsim app``) on this machine, with nothing from the network.
 
 The Solara server runs in this process (uvicorn). Solara's page loads its JavaScript, CSS and
 fonts from a CDN path that the server answers itself from the files of the ``solara-assets``
@@ -8,34 +8,14 @@ Solara's usage statistics are switched off, so the app works on a machine withou
 
 from __future__ import annotations
 
-import argparse
 import os
 import signal
-import sys
 import warnings
 from pathlib import Path
 
 APP = "sim.app.views:Page"
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8765
-
-
-def add_app_command(sub) -> None:
-    """Register `cqsim app` on the subcommand parser."""
-    app = sub.add_parser(
-        "app",
-        help="start the web app for planners (levers, live trajectories, targets)",
-        description="Serve the web app on this machine and print its address; Ctrl-C stops it.",
-    )
-    app.add_argument(
-        "--port", type=int, default=DEFAULT_PORT, help=f"port (default {DEFAULT_PORT}; 0: any)"
-    )
-    app.add_argument("--host", default=DEFAULT_HOST, help=f"address (default {DEFAULT_HOST})")
-    app.add_argument(
-        "--save-dir",
-        type=Path,
-        help="folder 'Save as scenario' writes to (default ./scenarios if it exists, else .)",
-    )
 
 
 def _offline() -> None:
@@ -97,14 +77,3 @@ def serve(host: str = DEFAULT_HOST, port: int = DEFAULT_PORT, save_dir: Path | N
         pass
     print("cqsim app stopped", flush=True)
     return 0
-
-
-def cmd_app(args: argparse.Namespace) -> int:
-    """Start the web app."""
-    if not 0 <= args.port <= 65535:
-        print(f"cqsim: error: --port must be 0-65535, got {args.port}", file=sys.stderr)
-        return 2
-    return serve(args.host, args.port, args.save_dir)
-
-
-APP_HANDLERS = {"app": cmd_app}

@@ -19,7 +19,7 @@ from mesa.visualization.utils import update_counter
 
 from sim.app.charts import CHARTS, LiveChart, park_figure, park_state, png
 from sim.app.levers import (
-    FIRMS_CHOICES,
+    CHOICES,
     PARK_GROUPS,
     SLIDERS,
     Levers,
@@ -55,11 +55,10 @@ def model_params() -> dict:
             "label": "Starting scenario",
         }
     }
+    options = {"park groups": parks, "parks": [k for k in parks if k not in PARK_GROUPS]}
     selects = {
-        "rent_parks": ("Rent cut: parks", parks),
-        "rent_firms": ("Rent cut: firms", list(FIRMS_CHOICES)),
-        "office_parks": ("Office space: parks", parks),
-        "leading_park": ("Leading enterprises: park", [k for k in parks if k not in PARK_GROUPS]),
+        name: (label, options[what] if isinstance(what, str) else list(what))
+        for name, (label, what) in CHOICES.items()
     }
     for name in Levers.__dataclass_fields__:
         if name in SLIDERS:
@@ -208,7 +207,9 @@ def TargetPanel(model: AppModel):
 
 
 def _lever_label(name: str) -> str:
-    return SLIDERS[name][0] if name in SLIDERS else name.replace("_", " ")
+    if name in SLIDERS:
+        return SLIDERS[name][0]
+    return CHOICES[name][0] if name in CHOICES else name.replace("_", " ")
 
 
 def _lever_value(name: str, value: object) -> str:

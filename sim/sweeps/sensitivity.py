@@ -12,8 +12,8 @@ import pandas as pd
 from sim.calendar import parse_month
 from sim.errors import ScenarioError, SettingError
 from sim.metrics import is_stock
-from sim.scenario import _suggest
 from sim.sweeps.store import open_read_only, read_manifest
+from sim.validation import did_you_mean
 
 AGGREGATES = ("auto", "sum", "mean", "december")
 
@@ -74,7 +74,7 @@ def sensitivity(
         if metric not in metrics:
             raise SettingError(
                 "metric",
-                f"the store holds no metric '{metric}'{_suggest(metric, metrics)}",
+                f"the store holds no metric '{metric}'{did_you_mean(metric, metrics)}",
             )
         start, end = parse_month(manifest["start"]), parse_month(manifest["end"])
         if not (start <= parse_month(f"{year:04d}-01") and parse_month(f"{year:04d}-12") <= end):

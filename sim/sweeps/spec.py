@@ -21,16 +21,12 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from sim.calendar import parse_month
+from sim.errors import ScenarioError
 from sim.files import read_toml
 from sim.metrics import metric_names
 from sim.params import Parameters, load_parameters
-from sim.scenario import (
-    Scenario,
-    ScenarioError,
-    _friendly,
-    _suggest,
-    load_scenario,
-)
+from sim.scenario import Scenario, load_scenario
+from sim.validation import describe_error, did_you_mean
 
 DESIGNS = ("grid", "lhs", "sobol", "morris")
 
@@ -249,7 +245,9 @@ def _resolve_factor(
     if head == "parameters":
         if rest not in params.specs:
             keys = sorted(params.specs)
-            raise ScenarioError(file, where, f"unknown parameter '{rest}'{_suggest(rest, keys)}")
+            raise ScenarioError(
+                file, where, f"unknown parameter '{rest}'{did_you_mean(rest, keys)}"
+            )
         spec = params.specs[rest]
         integer = isinstance(spec.value, int) and not isinstance(spec.value, bool)
         return ("parameters", rest), integer
@@ -258,7 +256,7 @@ def _resolve_factor(
         names = [p.name for p in base.policies if p.name]
         matches = [j for j, p in enumerate(base.policies) if p.name == name]
         if not matches:
-            hint = _suggest(name, names) or f" (named policies: {', '.join(names) or 'none'})"
+            hint = did_you_mean(name, names) or f" (named policies: {', '.join(names) or 'none'})"
             raise ScenarioError(file, where, f"no policy named '{name}' in the base scenario{hint}")
         j = matches[0]
         model = type(base.policies[j])
@@ -272,7 +270,7 @@ def _resolve_factor(
                 file,
                 where,
                 f"policy '{name}' ({base.policies[j].kind}) has no field '{fld}'"
-                f"{_suggest(fld, list(numeric))}",
+                f"{did_you_mean(fld, list(numeric))}",
             )
         if fld not in numeric:
             raise ScenarioError(
@@ -286,7 +284,7 @@ def _resolve_factor(
         file,
         where,
         f"a factor path starts with 'parameters.' or 'policies.', got '{path}'"
-        f"{_suggest(head, ['parameters', 'policies'])}",
+        f"{did_you_mean(head, ['parameters', 'policies'])}",
     )
 
 
@@ -314,7 +312,7 @@ def build_scenario(base: Scenario, factors: list[Factor], values: list[float | i
             err = exc.errors()[0]
             fld = str(err["loc"][0]) if err["loc"] else ""
             path = f"policies.{pol.name}.{fld}" if fld in updates else f"policies.{pol.name}"
-            _, msg = _friendly(err, {})
+            _, msg = describe_error(err, lambda parent: [])
             raise ValueError(f"{path}: {msg}") from None
     return base.model_copy(update={"parameters": overrides, "policies": policies})
 
@@ -403,7 +401,7 @@ def _select_metrics(file: Path, patterns: list[str] | None, names: list[str]) ->
         hits = fnmatch.filter(names, pat)
         if not hits:
             raise ScenarioError(
-                file, f"metrics[{i}]", f"no metric matches '{pat}'{_suggest(pat, names)}"
+                file, f"metrics[{i}]", f"no metric matches '{pat}'{did_you_mean(pat, names)}"
             )
         chosen.update(hits)
     return [n for n in names if n in chosen]  # recorder order
@@ -436,12 +434,12 @@ def load_sweep(path: str | Path, params: Parameters | None = None) -> Sweep:
             model = FactorFile if loc[0] == "factors" else SweepFile
             key = _key(loc)
             raise ScenarioError(
-                file, key, f"unknown key '{word}'{_suggest(word, list(model.model_fields))}"
+                file, key, f"unknown key '{word}'{did_you_mean(word, list(model.model_fields))}"
             ) from None
-        key, msg = _friendly(err, data)
+        key, msg = describe_error(err, lambda parent: [])
         if err["type"] == "literal_error" and err["loc"] == ("design",):
             got = str(err.get("input"))
-            msg = f"unknown design '{got}'; one of {', '.join(DESIGNS)}{_suggest(got, DESIGNS)}"
+            msg = f"unknown design '{got}'; one of {', '.join(DESIGNS)}{did_you_mean(got, DESIGNS)}"
         raise ScenarioError(file, _key(err["loc"]) or key, msg) from None
 
     base_path = (file.parent / raw.base).resolve()

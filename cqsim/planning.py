@@ -1,4 +1,4 @@
-"""The planner's subcommands of `cqsim`: compare (and, with analysis.report, report and plot)."""
+"""The planners' commands: ``cqsim compare`` (paired runs), ``cqsim report`` and ``cqsim plot``."""
 
 from __future__ import annotations
 
@@ -6,14 +6,18 @@ import argparse
 import os
 from pathlib import Path
 
-import numpy as np
-import pandas as pd
-
+from cqsim.cli import run_setting, workers_count
 from sim.errors import SettingError
 
 
-def add_compare_command(sub, run_setting, workers_count) -> None:
-    """Register `cqsim compare` (argument types for run settings and --workers are given)."""
+def add_commands(sub) -> None:
+    """Register `cqsim compare`, `cqsim report` and `cqsim plot`."""
+    add_compare_command(sub)
+    add_report_commands(sub)
+
+
+def add_compare_command(sub) -> None:
+    """Register `cqsim compare`."""
     cmp = sub.add_parser(
         "compare",
         help="run scenarios with the same seeds: paired differences, targets, costs, attribution",
@@ -85,6 +89,9 @@ def cmd_compare(args: argparse.Namespace) -> int:
 
 def print_summary(comparison) -> None:
     """Targets, costs and what does the work, as plain text."""
+    import numpy as np
+    import pandas as pd
+
     att = comparison.attainment
     for name in comparison.names:
         print(f"\n== {name}")
@@ -144,6 +151,8 @@ def print_summary(comparison) -> None:
 
 def _signed(value: float) -> str:
     """A signed difference with three significant digits (+0.0123, +1.23, +12,345)."""
+    import numpy as np
+
     if not np.isfinite(value) or value == 0:
         return f"{value:+.0f}"
     if abs(value) >= 100:
@@ -219,3 +228,6 @@ def cmd_plot(args: argparse.Namespace) -> int:
     for path in save_figure(fig, out, force=args.force):
         print(f"wrote {path}")
     return 0
+
+
+HANDLERS = {"compare": cmd_compare, "report": cmd_report, "plot": cmd_plot}

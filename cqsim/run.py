@@ -1,96 +1,16 @@
-"""The `cqsim` command line: run and validate scenarios (and, from other modules, the rest).
-
-Bad input of any kind (a file, a key, an option, an output path) prints one line
-``cqsim: error: ...`` and exits with status 2, with nothing written; an interrupted command
-(Ctrl-C, SIGTERM, SIGHUP) exits with status 130, its workers stopped and nothing half-written.
-"""
+"""``cqsim run`` (a scenario's trajectories, targets and manifest) and ``cqsim validate``."""
 
 from __future__ import annotations
 
 import argparse
 import os
-import sys
-import warnings
 from pathlib import Path
 
-EXIT_BAD_INPUT = 2
-EXIT_FAILED = 1
-EXIT_INTERRUPTED = 130
-# How the library's setting names read on the command line.
-OPTIONS = {
-    "scale": "--scale",
-    "replicates": "-n/--replicates",
-    "seed": "--seed",
-    "end": "--end",
-    "workers": "--workers",
-    "posterior": "--posterior",
-    "out": "--out",
-    "export": "--export",
-    "store": "--store",
-    "scheduler": "--scheduler",
-    "port": "--port",
-    "year": "--year",
-    "metric": "--metric",
-    "agg": "--agg",
-    "kind": "KIND",
-}
+from cqsim.cli import EXIT_BAD_INPUT, report_error, run_setting, workers_count
 
 
-class _Parser(argparse.ArgumentParser):
-    def error(self, message: str):  # bad command-line usage is bad input too: exit 2
-        self.print_usage(sys.stderr)
-        self.exit(EXIT_BAD_INPUT, f"cqsim: error: {message}\n")
-
-
-def run_setting(name: str):
-    """An argparse type for a run setting, checked against the scenario files' range for it."""
-    from sim.errors import SettingError
-    from sim.scenario import check_run_setting
-
-    def parse(text: str) -> int:
-        try:
-            value = int(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
-        try:
-            return check_run_setting(name, value)
-        except SettingError as exc:
-            raise argparse.ArgumentTypeError(exc.message) from None
-
-    parse.__name__ = name
-    return parse
-
-
-def workers_count(text: str) -> int:
-    """An argparse type for --workers: 1 to four processes per core."""
-    most = 4 * (os.cpu_count() or 1)
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
-    if not 1 <= value <= most:
-        raise argparse.ArgumentTypeError(
-            f"must be from 1 to {most} (four per core; more only add memory), got {value}"
-        )
-    return value
-
-
-def positive_int(text: str) -> int:
-    """An argparse type for a whole number >= 1."""
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be >= 1, got {value}")
-    return value
-
-
-def build_parser() -> argparse.ArgumentParser:
-    """The argument parser for all subcommands."""
-    parser = _Parser(prog="cqsim", description=__doc__.split("\n\n")[0])
-    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
-
+def add_commands(sub) -> None:
+    """Register `cqsim run` and `cqsim validate`."""
     run = sub.add_parser("run", help="run a scenario and write trajectories, targets, manifest")
     run.add_argument("scenario", type=Path, help="scenario TOML file")
     run.add_argument(
@@ -123,24 +43,6 @@ def build_parser() -> argparse.ArgumentParser:
         help="check scenario files (and sweep, calibration and parameter files) without running",
     )
     val.add_argument("files", type=Path, nargs="+", help="TOML files")
-
-    from analysis.cli import add_compare_command, add_report_commands
-
-    add_compare_command(sub, run_setting, workers_count)
-    add_report_commands(sub)
-
-    from sim.calibrate import add_calibration_commands
-
-    add_calibration_commands(sub, run_setting, workers_count)
-
-    from sim.sweeps.cli import add_sweep_commands
-
-    add_sweep_commands(sub, workers_count)
-
-    from sim.app.server import add_app_command
-
-    add_app_command(sub)
-    return parser
 
 
 def print_targets(targets) -> None:
@@ -275,66 +177,4 @@ def cmd_validate(args: argparse.Namespace) -> int:
     return status
 
 
-def report_error(exc: Exception) -> None:
-    """Print a library error as one line, naming command-line options as the user typed them."""
-    from sim.errors import CqsimError
-
-    if isinstance(exc, CqsimError) and not exc.file and exc.key in OPTIONS:
-        print(f"cqsim: error: {OPTIONS[exc.key]}: {exc.message}", file=sys.stderr)
-    else:
-        print(f"cqsim: error: {exc}", file=sys.stderr)
-
-
-_default_showwarning = warnings.showwarning
-
-
-def _show_warning(message, category, filename, lineno, file=None, line=None) -> None:
-    from sim.errors import CqsimWarning
-
-    if issubclass(category, CqsimWarning):
-        print(f"cqsim: warning: {message}", file=sys.stderr)
-    else:
-        _default_showwarning(message, category, filename, lineno, file, line)
-
-
-def main(argv: list[str] | None = None) -> int:
-    """Entry point of the `cqsim` console script."""
-    from sim.processes import stop_on_signals
-
-    with stop_on_signals():
-        try:
-            args = build_parser().parse_args(argv)
-            return _dispatch(args)
-        except KeyboardInterrupt:
-            print("cqsim: interrupted; no output written", file=sys.stderr)
-            return EXIT_INTERRUPTED
-
-
-def _dispatch(args: argparse.Namespace) -> int:
-    from analysis.cli import cmd_compare, cmd_plot, cmd_report
-    from sim.app.server import APP_HANDLERS
-    from sim.calibrate import CALIBRATION_HANDLERS
-    from sim.errors import CqsimError, CqsimWarning
-    from sim.runner import RunFailed
-    from sim.sweeps.cli import SWEEP_HANDLERS
-
-    handlers = {"run": cmd_run, "validate": cmd_validate, "compare": cmd_compare}
-    handlers.update(report=cmd_report, plot=cmd_plot)
-    handlers.update(CALIBRATION_HANDLERS)
-    handlers.update(SWEEP_HANDLERS)
-    handlers.update(APP_HANDLERS)
-    with warnings.catch_warnings():
-        warnings.simplefilter("always", CqsimWarning)
-        warnings.showwarning = _show_warning
-        try:
-            return handlers[args.command](args)
-        except CqsimError as exc:
-            report_error(exc)
-            return EXIT_BAD_INPUT
-        except RunFailed as exc:
-            print(f"cqsim: error: {exc}", file=sys.stderr)
-            return EXIT_FAILED
-
-
-if __name__ == "__main__":
-    sys.exit(main())
+HANDLERS = {"run": cmd_run, "validate": cmd_validate}

@@ -1,19 +1,16 @@
-"""The `cqsim sweep` and `cqsim sensitivity` subcommands."""
+"""``cqsim sweep`` (run or resume a sweep into its store) and ``cqsim sensitivity``."""
 
 from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Callable
 from pathlib import Path
 
+from cqsim.cli import EXIT_FAILED, EXIT_INTERRUPTED, workers_count
 from sim.errors import SettingError
 
-EXIT_INTERRUPTED = 130
-EXIT_RUN_FAILED = 1
 
-
-def add_sweep_commands(sub, workers_count: Callable[[str], int]) -> None:
+def add_commands(sub) -> None:
     """Register `cqsim sweep` and `cqsim sensitivity` on the subcommand parser."""
     sw = sub.add_parser(
         "sweep",
@@ -95,7 +92,7 @@ def cmd_sweep(args: argparse.Namespace) -> int:
         return EXIT_INTERRUPTED
     except RunFailed as exc:
         print(f"cqsim: error: {exc}; the runs finished before it are stored", file=sys.stderr)
-        return EXIT_RUN_FAILED
+        return EXIT_FAILED
     if summary.ran:
         rate = summary.ran / summary.wall_time_s * 60 if summary.wall_time_s > 0 else 0.0
         now = f"ran {summary.ran} in {summary.wall_time_s:.1f} s, {rate:.0f} runs/min"
@@ -157,4 +154,4 @@ def cmd_sensitivity(args: argparse.Namespace) -> int:
     return 0
 
 
-SWEEP_HANDLERS = {"sweep": cmd_sweep, "sensitivity": cmd_sensitivity}
+HANDLERS = {"sweep": cmd_sweep, "sensitivity": cmd_sensitivity}

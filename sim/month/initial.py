@@ -1,0 +1,153 @@
+"""The initial state: the January-2021 cluster of firms in parks and sectors, and its workers."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from sim.month.draws import firm_pay_and_costs, firm_productivity, stochastic_round
+from sim.month.location import calibrate_park_constants
+from sim.month.parks import occupied_area
+from sim.state import FirmKind, WorkerStatus
+
+if TYPE_CHECKING:
+    from sim.model import ClusterModel
+
+
+def populate(m: ClusterModel) -> None:
+    """Build the Jan-2021 cluster: firms in parks and sectors, their staff, and job seekers.
+
+    Firm sizes are drawn from a lognormal; firms of at least ``scale x resolve_min_agents``
+    people are kept one to one, smaller ones are sampled one in ``scale`` with weight ``scale``.
+    Sizes are rescaled so the workforce is exactly ``init.workforce_jan_2021``; productivities so
+    that revenue shares of parks are the stated/assumed 2021 shares and the city's revenue per
+    person is ``init.productivity_yuan_per_person_month``. Young parks (the Science City's, set
+    up in 2020) hold recent arrivals only: entrant-sized firms at the city's productivity.
+    """
+    p = m.params
+    rng = m.stream("init")
+    k = m.scale
+    w0 = p.init.workforce_jan_2021
+    f0 = int(p.init.firms_jan_2021)
+    sigma = p.init.firm_size_sigma
+    median = w0 / f0 * np.exp(-(sigma**2) / 2)
+    sizes = np.maximum(1.0, rng.lognormal(np.log(median), sigma, f0))
+    threshold = k * p.firms.resolve_min_agents
+    big = sizes >= threshold
+    keep = big | (rng.random(f0) < 1.0 / k)
+    sizes, big = sizes[keep], big[keep]
+    weight = np.where(big, 1.0, float(k))
+    sizes *= w0 / np.sum(weight * sizes)
+    n = sizes.size
+
+    # Parks: the largest firms go where revenue is most short of its 2021 share, the rest by
+    # each park's share of firms. Young parks (set up in the last year or two) hold only recent
+    # arrivals: their firms have the size of entrants, and their revenue share is what those
+    # firms earn at the city's productivity (the share they free goes to firms outside parks).
+    young = m.parks.young
+    outside = np.array([pk.batch == "outside" for pk in p.parks])
+    rev_share = np.array([pk.revenue_share_2021 for pk in p.parks])
+    rev_share = rev_share / rev_share.sum()
+    firm_share = np.array([pk.firm_share_2021 for pk in p.parks])
+    firm_share = firm_share / firm_share.sum()
+    park = rng.choice(m.n_parks, size=n, p=firm_share)
+    order = np.argsort(-sizes * weight, kind="stable")
+    heavy = order[(sizes * weight)[order] > p.init.heavy_firm_share * w0]
+    assigned = np.zeros(m.n_parks)
+    shortfall_target = np.where(young, -np.inf, rev_share * w0)
+    for row in heavy.tolist():  # the few dozen largest firms, one by one
+        target = int(np.argmax(shortfall_target - assigned))
+        park[row] = target
+        assigned[target] += sizes[row] * weight[row]
+    in_young = young[park]
+    if in_young.any():
+        entrant = np.maximum(
+            1.0,
+            rng.lognormal(
+                np.log(p.entry.local_size_median), p.entry.local_size_sigma, int(in_young.sum())
+            ),
+        )
+        sizes[in_young] = entrant
+        sizes *= w0 / np.sum(weight * sizes)
+
+    # Sectors: the city's shares, tilted towards each park's focus sectors.
+    tilt = np.where(m.parks.focus, p.init.focus_sector_tilt, 1.0) * m.sector_share
+    tilt /= tilt.sum(axis=1, keepdims=True)
+    cum = np.cumsum(tilt, axis=1)
+    sector = (rng.random(n)[:, None] > cum[park]).sum(axis=1).clip(0, m.n_sectors - 1)
+
+    # Firm productivity: sector x idiosyncratic. Park productivity: one factor per park, set so
+    # that 2021 revenue shares of parks are the stated/assumed ones and the city's revenue per
+    # person is the calibrated one. It belongs to the place: entrants and movers get it too.
+    prod = firm_productivity(m, sector, rng)
+    people_rev = weight * sizes * prod
+    realised = np.bincount(park, weights=people_rev, minlength=m.n_parks)
+    if young.any():  # young parks earn at the city's productivity; outside parks take the rest
+        young_share = realised[young] / realised.sum()
+        rev_share = rev_share.copy()
+        freed = rev_share[young].sum() - young_share.sum()
+        rev_share[young] = young_share
+        rev_share[outside] += freed * rev_share[outside] / rev_share[outside].sum()
+    park_factor = np.where(
+        realised > 0, rev_share / np.maximum(realised / realised.sum(), 1e-12), 1.0
+    )
+    park_factor *= (
+        p.init.productivity_yuan_per_person_month * w0 / np.sum(people_rev * park_factor[park])
+    )
+    m.parks.productivity = park_factor
+
+    agents = np.maximum(1, stochastic_round(sizes * weight / k, rng))
+    wage_premium, other = firm_pay_and_costs(m, n, rng)
+    size_people = agents * k / weight
+    capacity = size_people * prod * m.parks.productivity[park]
+    monthly_cost = (
+        size_people * p.economy.wage_2021_yuan_month * wage_premium
+        + other * capacity
+        + size_people * p.economy.m2_per_worker * m.parks.rent[park]
+    )
+    oldest = int(p.init.max_firm_age_months)
+    age = rng.integers(1, oldest + 1, n)
+    age[in_young] = rng.integers(1, p.init.young_park_months + 1, int(in_young.sum()))
+    f = m.firms
+    rows = f.append(
+        n,
+        alive=True,
+        weight=weight,
+        park=park,
+        sector=sector,
+        kind=FirmKind.INITIAL,
+        born=-age,
+        settled=-rng.integers(1, oldest + 1, n).clip(max=age),
+        staff=agents,
+        productivity=prod,
+        wage_premium=wage_premium,
+        other_cost_share=other,
+        demand=capacity * (1 + p.init.demand_slack),
+        cash=p.init.cash_months * monthly_cost,
+    )
+    growth = float(np.sum(m.sector_share * m.sector_growth))  # the market's growth before 2021
+    back = (1 + growth) ** (-(np.arange(12)[::-1] + 1) / 12)
+    f.revenue_history[rows] = capacity[:, None] * back[None, :]
+    f.trailing_revenue[rows] = f.revenue_history[rows].sum(axis=1)
+
+    occupied = occupied_area(m)
+    occupancy = np.array([pk.occupancy_2021 for pk in p.parks])
+    m.parks.area = occupied / occupancy
+    m.parks.occupied = occupied
+    calibrate_park_constants(m)
+
+    employer = np.repeat(rows, agents)
+    seekers = round(w0 * p.init.job_seekers_share / k)
+    total = employer.size + seekers
+    m.workers.add(
+        total,
+        status=np.concatenate(
+            [
+                np.full(employer.size, WorkerStatus.EMPLOYED, np.int8),
+                np.full(seekers, WorkerStatus.SEEKING, np.int8),
+            ]
+        ),
+        employer=np.concatenate([employer, np.full(seekers, -1)]),
+        family=rng.random(total) < p.migration.family_share,
+    )

@@ -1,0 +1,84 @@
+"""7. Migration: people arrive in and leave the city's software labour market.
+
+People weigh the city's wages (relative to their trend) and what policies offer them (the
+``attraction`` hook: talent packages) against outside options, with the semi-elasticity
+``migration.income_elasticity``: migrants and local graduates arrive (more when jobs are
+plentiful, ``migration.tightness_elasticity``), trainees join from other occupations (the
+``trainees`` hook), and workers leave, fewer when policies pay them (``departures``).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from sim.month.draws import stochastic_round
+from sim.state import NEVER_ARRIVED, WorkerStatus
+
+if TYPE_CHECKING:
+    from sim.model import ClusterModel
+
+# Worker rows of people who left are dropped once they are this share of the table (a matter of
+# memory and speed; it changes which random draw falls on which row, not their distribution).
+COMPACT_GONE_SHARE = 0.3
+
+
+def migrate(m: ClusterModel) -> None:
+    """People arrive and leave."""
+    p = m.params
+    mig = p.migration
+    rng = m.stream("migration")
+    w = m.workers
+    n = w.n
+    k = m.scale
+    wage = m.wage_index
+    gain = m.policies.total("attraction", wage)
+    attraction = np.exp(mig.income_elasticity * (np.log(m.relative_wage) + gain))
+
+    # Departures: fewer where the city's wages are high and where policies pay people to stay.
+    status = w.status[:n]
+    employed = status == WorkerStatus.EMPLOYED
+    firm_wage = m.firm_wage()
+    keep_factor = np.exp(-mig.income_elasticity * np.log(m.relative_wage))
+    by_status = np.zeros(len(WorkerStatus))
+    by_status[WorkerStatus.EMPLOYED] = mig.out_rate_employed * keep_factor
+    by_status[WorkerStatus.SEEKING] = mig.out_rate_seeker * keep_factor
+    threshold = by_status[status]
+    m.policies.run("departures", threshold, firm_wage)
+    leave = rng.random(n, dtype=np.float32) < threshold
+    left_jobs = w.employer[:n][leave & employed]
+    m.firms.staff[: m.firms.n] -= np.bincount(left_jobs, minlength=m.firms.n)[: m.firms.n]
+    status[leave] = WorkerStatus.GONE
+    w.employer[:n][leave] = -1
+    m.month_flows["out_migrants"] = float(np.count_nonzero(leave) * k)
+
+    # Arrivals.
+    inflow = mig.in_base * attraction * m.tightness**mig.tightness_elasticity
+    migrants = int(rng.poisson(inflow / k))
+    calendar_month = (m.start_month + m.month) % 12 + 1
+    graduates = 0
+    if calendar_month == int(p.labour.graduate_month):
+        stay = min(1.0, p.labour.graduate_stay_share * attraction)
+        graduates = int(stochastic_round(p.labour.graduates_per_year * stay / k, rng))
+    trainees_people = m.policies.total("trainees")
+    trainees = int(stochastic_round(trainees_people / k, rng)) if trainees_people else 0
+    m.policies.run("arrivals", (migrants + graduates) * k)
+    total = migrants + graduates + trainees
+    if total:
+        arrived = np.full(total, m.month, dtype=np.int32)
+        arrived[migrants + graduates :] = NEVER_ARRIVED  # trainees are locals, not new talent
+        w.add(
+            total,
+            status=WorkerStatus.SEEKING,
+            employer=-1,
+            arrived=arrived,
+            family=rng.random(total) < mig.family_share,
+        )
+    m.month_flows["in_migrants"] = float(migrants * k)
+    m.month_flows["graduates_entering"] = float(graduates * k)
+    m.month_flows["trainees"] = float(trainees * k)
+
+    gone = w.status[: w.n] == WorkerStatus.GONE
+    if np.count_nonzero(gone) > COMPACT_GONE_SHARE * w.n:
+        w.keep(~gone)

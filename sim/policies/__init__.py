@@ -1,0 +1,129 @@
+"""The policy kinds, as plug-ins: every module of this package but ``base`` is one kind.
+
+Adding a kind is adding one module here (its ``Spec`` and its :class:`~sim.policies.base.Policy`
+subclass with the hooks it acts through), its parameters in ``scenarios/parameters.toml`` and
+its tests: the registry below finds it, and every list of kinds the code needs (the scenario
+schema, the cost metrics, the reference documentation, plot labels, the app's levers) is
+derived from :data:`KINDS`.
+"""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+from typing import TYPE_CHECKING, Annotated, Any, Union
+
+import numpy as np
+from pydantic import Field
+
+from sim.policies.base import FirmRelief, Policy, PolicySpec
+
+if TYPE_CHECKING:
+    from sim.model import ClusterModel
+
+
+def _discover() -> dict[str, type[Policy]]:
+    found: list[type[Policy]] = []
+    for info in pkgutil.iter_modules(__path__):
+        if info.name == "base" or info.name.startswith("_"):
+            continue
+        module = importlib.import_module(f"{__name__}.{info.name}")
+        found += [
+            obj
+            for obj in vars(module).values()
+            if isinstance(obj, type)
+            and issubclass(obj, Policy)
+            and obj is not Policy
+            and obj.__module__ == module.__name__
+        ]
+    found.sort(key=lambda cls: (cls.order, cls.kind))
+    return {cls.kind: cls for cls in found}
+
+
+CLASSES: dict[str, type[Policy]] = _discover()
+KINDS: tuple[str, ...] = tuple(CLASSES)
+SPECS: dict[str, type[PolicySpec]] = {kind: cls.Spec for kind, cls in CLASSES.items()}
+LABELS: dict[str, str] = {kind: cls.label for kind, cls in CLASSES.items()}
+# The `policies` list of a scenario: one table of any kind, told apart by its `kind` key.
+AnyPolicySpec = Annotated[Union[tuple(SPECS.values())], Field(discriminator="kind")]  # noqa: UP007
+
+
+def cost_metric(kind: str) -> str:
+    """The metric holding a kind's public cost per month (bn yuan)."""
+    return f"policy_cost_{kind}_bn_yuan"
+
+
+class PolicySet:
+    """A scenario's policies in a model, grouped by kind, and the calls of their hooks.
+
+    Iterating gives the policies in scenario order. The month's processes call the hooks of
+    every kind (in the order of :data:`KINDS`) through :meth:`run`, :meth:`total` and
+    :meth:`largest`.
+    """
+
+    def __init__(self, specs: list[PolicySpec], model: ClusterModel):
+        self.all = [CLASSES[spec.kind](spec, model) for spec in specs]
+        self.model = model
+        self.groups = [
+            (CLASSES[kind], mine)
+            for kind in KINDS
+            if (mine := [p for p in self.all if p.kind == kind])
+        ]
+
+    def __iter__(self):
+        return iter(self.all)
+
+    def __len__(self) -> int:
+        return len(self.all)
+
+    def of(self, kind: str) -> list[Policy]:
+        """The policies of one kind, in scenario order."""
+        return [p for p in self.all if p.kind == kind]
+
+    def run(self, hook: str, *args: Any) -> None:
+        """Call a hook of every kind that has policies."""
+        for cls, mine in self.groups:
+            getattr(cls, hook)(self.model, mine, *args)
+
+    def total(self, hook: str, *args: Any) -> float:
+        """The sum of a hook's results over the kinds (0 when none contributes)."""
+        out = 0
+        for cls, mine in self.groups:
+            out += getattr(cls, hook)(self.model, mine, *args)
+        return out
+
+    def largest(self, hook: str, *args: Any) -> np.ndarray | None:
+        """The elementwise largest of a hook's arrays over the kinds (None when none gives one)."""
+        out = None
+        for cls, mine in self.groups:
+            value = getattr(cls, hook)(self.model, mine, *args)
+            if value is not None:
+                out = value if out is None else np.maximum(out, value)
+        return out
+
+    def firm_relief(self, rent: np.ndarray, other: np.ndarray) -> FirmRelief:
+        """The ``firm_costs`` hook of every kind, its shares combined by the largest."""
+        shares: dict[str, np.ndarray | None] = {"rent": None, "other": None}
+        for cls, mine in self.groups:
+            relief = cls.firm_costs(self.model, mine, rent, other)
+            for name in shares:
+                value = getattr(relief, name)
+                if value is not None:
+                    shares[name] = (
+                        value if shares[name] is None else np.maximum(shares[name], value)
+                    )
+        return FirmRelief(**shares)
+
+
+__all__ = [
+    "CLASSES",
+    "KINDS",
+    "LABELS",
+    "SPECS",
+    "AnyPolicySpec",
+    "FirmRelief",
+    "Policy",
+    "PolicySet",
+    "PolicySpec",
+    "cost_metric",
+]
