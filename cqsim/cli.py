@@ -132,7 +132,7 @@ def _show_warning(message, category, filename, lineno, file=None, line=None) -> 
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the `cqsim` console script."""
-    from sim.processes import stop_on_signals
+    from sim.pool import stop_on_signals
 
     with stop_on_signals():
         try:

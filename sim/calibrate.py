@@ -25,8 +25,8 @@ from sim.errors import ScenarioError
 from sim.files import read_toml
 from sim.outputs import check_output_file
 from sim.params import Parameters, load_parameters
+from sim.pool import guard_worker
 from sim.posterior import WEIGHT, summarise, write_posterior
-from sim.processes import guard_worker
 from sim.targets import aggregate, load_observations
 from sim.validation import describe_error, did_you_mean
 

@@ -19,8 +19,8 @@ from sim.limits import fiscal_warnings
 from sim.model import ClusterModel
 from sim.outputs import output_folder
 from sim.params import Parameters, load_parameters
+from sim.pool import process_pool
 from sim.posterior import with_posterior_draw
-from sim.processes import process_pool
 from sim.provenance import git_revision, package_versions
 from sim.scenario import Scenario, check_run_setting, resolve
 from sim.targets import observation_table, target_table

@@ -25,7 +25,7 @@ import numpy as np
 from sim.errors import SettingError
 from sim.outputs import check_output_folder, check_writable_place
 from sim.params import Parameters
-from sim.processes import process_pool
+from sim.pool import process_pool
 from sim.runner import simulate
 from sim.scenario import Scenario
 from sim.sweeps.spec import Sweep, load_sweep
