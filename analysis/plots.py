@@ -30,7 +30,7 @@ from sim.metrics import METRICS, is_stock
 from sim.outputs import GENERATOR, output_file
 from sim.params import Parameters, load_parameters
 from sim.policies import LABELS as POLICY_LABELS
-from sim.targets import load_observations
+from sim.targets import aggregate_rule, load_observations
 
 COUNTERFACTUAL_SUFFIX = "__no_policy"  # as analysis.compare names the same-seed no-policy run
 OBSERVED_THROUGH = 2024  # observations dated later are forecasts, not observed figures
@@ -195,7 +195,7 @@ def _auto_transform(metric: str, targets: pd.DataFrame) -> str:
     if is_stock(metric):
         return "level"
     mine = targets[targets["metric"] == metric]
-    if (mine["aggregate"] == "sum_year").any():
+    if any(aggregate_rule(a).is_yearly_total for a in mine["aggregate"]):
         return "trailing12"
     if metric.startswith("policy_cost"):
         return "cumulative"
@@ -229,30 +229,30 @@ def _mark_targets(
         unit = metric_label(metric)[1]
         value = float(t.value)
         sign = ">" if t.comparison == ">" else "≥"
-        if t.aggregate == "sum_year" and transform == "trailing12":
+        rule = aggregate_rule(t.aggregate)
+        if rule.is_yearly_total and transform == "trailing12":
             label = (
                 f"{t.year} target: {sign} {fmt_value(value, unit)} in the calendar year "
                 f"(= the 12-month total at Dec {t.year})"
             )
-        elif t.aggregate == "sum_year" and transform == "monthly":
+        elif rule.is_yearly_total and transform == "monthly":
             value = value / 12
             label = f"{t.year} target ÷ 12: {fmt_value(value, unit)} a month on average"
-        elif t.aggregate == "sum_year":
-            continue  # a yearly total has no honest place on a cumulative chart
-        elif t.aggregate == "december_minus_2021":
-            dec21 = series[series["date"] == pd.Timestamp("2021-12-01")]["value"]
-            if dec21.empty or transform != "level":
+        elif rule.kind == "change":
+            base_month = pd.Timestamp(year=rule.base_year, month=12, day=1)
+            at_base = series[series["date"] == base_month]["value"]
+            if at_base.empty or transform != "level":
                 continue
-            base = float(dec21.median())
+            base = float(at_base.median())
             value = base + float(t.value)
             label = (
-                f"{t.year} target: Dec 2021 ({_human(base)}, median) + "
+                f"{t.year} target: Dec {rule.base_year} ({_human(base)}, median) + "
                 f"{fmt_value(float(t.value))} = {fmt_value(value, unit)}"
             )
-        elif transform == "level":
+        elif rule.is_level and transform == "level":
             label = f"{t.year} target: {sign} {fmt_value(value, unit)} in Dec {t.year}"
         else:
-            continue
+            continue  # e.g. a yearly total has no honest place on a cumulative chart
         ax.hlines(value, start, when, colors="#b2182b", linestyles="--", linewidth=1.3)
         ax.plot([when], [value], marker="*", markersize=15, color="#b2182b", zorder=5)
         handles.append(
@@ -271,8 +271,9 @@ def _mark_observations(ax: Axes, metric: str, transform: str) -> list[Line2D]:
     ]
     handles = []
     for o in obs.itertuples():
-        like = (o.aggregate == "sum_year" and transform == "trailing12") or (
-            o.aggregate == "december" and transform == "level"
+        rule = aggregate_rule(o.aggregate)
+        like = (rule.is_yearly_total and transform == "trailing12") or (
+            rule.is_level and transform == "level"
         )
         if not like:
             continue

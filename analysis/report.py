@@ -25,7 +25,7 @@ from analysis.tables import attainment as attainment_table
 from sim.errors import SettingError
 from sim.outputs import check_output_file, output_file
 from sim.scenario import ScenarioError
-from sim.targets import load_observations, observation_table
+from sim.targets import aggregate_rule, load_observations, observation_table
 
 FAN_METRICS = (
     "revenue_bn_yuan",
@@ -243,12 +243,12 @@ def target_text(target_id: str) -> str:
     unit = str(t["unit"]).replace("m2", "m²")
     value = plots.fmt_value(float(t["value"]))
     year = int(t["year"])
-    if t["aggregate"] == "december_minus_2021":
-        return f"+{value} {label.lower()} from Dec 2021 to Dec {year}"
+    rule = aggregate_rule(str(t["aggregate"]))
+    if rule.kind == "change":
+        return f"+{value} {label.lower()} {rule.when(year)}"
     sign = ">" if t["comparison"] == ">" else "≥"
     unit = "" if unit.lower() == label.lower() else f" {unit}"
-    when = f"in Dec {year}" if t["aggregate"] == "december" else f"in {year}"
-    return f"{label} {sign} {value}{unit} {when}"
+    return f"{label} {sign} {value}{unit} {rule.when(year)}"
 
 
 def _verdict(prob: float) -> str:

@@ -12,7 +12,7 @@ import seaborn as sns
 
 from analysis.tables import yearly
 from sim.outputs import GENERATOR, output_folder
-from sim.targets import aggregate, load_observations
+from sim.targets import aggregate, aggregate_rule, load_observations
 
 PLOTTED = (
     ("revenue_bn_yuan", "Revenue, bn yuan per year", ("cq_revenue_2021", "cq_forecast_2025")),
@@ -27,12 +27,13 @@ PLOTTED = (
 def _plotted_level(obs: pd.DataFrame, obs_id: str) -> float:
     """An observed figure as a level of its metric: a change since 2021 is added to 2021's level."""
     row = obs.loc[obs_id]
-    if row["aggregate"] != "december_minus_2021":
+    rule = aggregate_rule(str(row["aggregate"]))
+    if rule.kind != "change":
         return float(row["value"])
     base = obs[
         (obs["metric"] == row["metric"])
         & (obs["aggregate"] == "december")
-        & (obs["year"].astype(int) == 2021)
+        & (obs["year"].astype(int) == rule.base_year)
     ]
     return float(row["value"]) + float(base["value"].iloc[0]) if len(base) else np.nan
 

@@ -58,6 +58,8 @@ EVERY_LEVER = Levers(
     office_parks="Science City parks",
     leading_count=3,
     leading_park="Mingyue Lake",
+    computing_share=0.4,
+    computing_parks="Mingyue Lake",
 )
 
 
@@ -107,6 +109,8 @@ def test_every_lever_is_a_key_of_an_added_policy(baseline):
     leading = added["app_leading_enterprises"]
     assert (leading.count, leading.park) == (3, "mingyue_lake")
     assert leading.sector == "automotive_software"  # Mingyue Lake's first focus
+    computing = added["app_computing_power"]
+    assert (computing.share, computing.parks) == (0.4, ["mingyue_lake"])
 
 
 def test_lever_window_stays_inside_the_run(baseline):
@@ -298,14 +302,16 @@ def test_app_in_chromium_offline(browser, tmp_path):
             slider.focus()
             slider.press(key)
         page.get_by_role("button", name="Reset").click()
-        page.get_by_text("Talent: housing, yuan/month = 3,000").wait_for()
+        page.get_by_text("Talent: housing, yuan/month = 10,000").wait_for()  # its field's top
 
         page.get_by_role("button", name="Step").click()  # a year
         page.wait_for_function("document.querySelector('#cqsim-month').textContent === '2021-12'")
         after = page.locator(".cqsim-chart-revenue_bn_yuan.cqsim-months-12 img")
         after.wait_for()
         assert after.get_attribute("src") != before_chart
-        assert page.locator(".cqsim-chart.cqsim-months-12").count() == 6
+        page.wait_for_function(  # all six charts redrawn (they update one after another)
+            "document.querySelectorAll('.cqsim-chart.cqsim-months-12').length === 6"
+        )
         page.locator(".cqsim-parks.cqsim-months-12").wait_for()
         after_table = table.inner_text()
         assert after_table != before_table and "so far: to 2021-12" in after_table
@@ -321,7 +327,8 @@ def test_app_in_chromium_offline(browser, tmp_path):
         page.get_by_text("Saved ").wait_for()
         saved = save_dir / "e2e_package.toml"
         assert saved.is_file()
-        assert load_scenario(saved).policies[-1].housing_subsidy_yuan_month == 3000
+        saved_policies = {p.kind: p for p in load_scenario(saved).policies[-2:]}
+        assert saved_policies["talent"].housing_subsidy_yuan_month == 10000
         assert main(["validate", str(saved)]) == 0
 
         shot = tmp_path / "app.png"

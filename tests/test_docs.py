@@ -100,3 +100,16 @@ def test_ci_runs_the_readmes_own_commands(scenarios_dir: Path) -> None:
     setup, tests = blocks[0].strip(), blocks[1].strip()
     assert "-c constraints.txt" in setup and (root / "constraints.txt").is_file()
     assert setup in ci and tests in ci
+
+
+def test_readme_mesa_example_runs(scenarios_dir: Path) -> None:
+    """The README's example of the model as a Mesa model runs as written."""
+    import re
+
+    readme = (scenarios_dir.parent / "README.md").read_text(encoding="utf-8")
+    section = readme.split("### The model as a Mesa model", 1)[1]
+    code = re.search(r"```python\n(.*?)```", section, flags=re.S).group(1)
+    namespace: dict = {}
+    exec(compile(code, "README.md", "exec"), namespace)  # noqa: S102
+    assert len(namespace["results"]) == 2 * 3 * 36
+    assert namespace["model"].month == 12

@@ -93,7 +93,8 @@ def test_baseline_loads(baseline_path):
     assert (sc.run.start, sc.run.end, sc.run.scale) == ("2021-01", "2030-12", 10)
     assert sc.parameters == {}
     assert len(sc.policies) == 12
-    assert {p.kind for p in sc.policies} == set(POLICY_KINDS)
+    # every kind but subsidised computing power, which the baseline does not enact
+    assert {p.kind for p in sc.policies} == set(POLICY_KINDS) - {"computing_power"}
 
 
 def test_no_policy_loads_without_policies_and_inherits_run(scenarios_dir, baseline_path):
@@ -145,9 +146,23 @@ def test_child_policies_come_after_the_parents(write_scenario, baseline_policies
     assert names[:-1] == [p.name for p in baseline_policies if p.kind != "leading_enterprises"]
 
 
-def test_run_settings_merge_with_parent(write_scenario):
-    sc = load_scenario(write_scenario('[run]\nscale = 5\nend = "2025-12"\n'))
-    assert (sc.run.start, sc.run.end, sc.run.scale, sc.run.seed) == ("2021-01", "2025-12", 5, 1)
+def test_run_settings_merge_with_parent(write_scenario, baseline_path):
+    # The parent's run settings all differ from the defaults (and from the baseline's), so a
+    # merge that fell back to defaults for the keys the child does not set would be caught.
+    parent = {"start": "2022-01", "end": "2027-12", "scale": 20, "replicates": 4, "seed": 9}
+    defaults = RunSettings()
+    assert all(getattr(defaults, key) != value for key, value in parent.items())
+    write_scenario(table("run", parent), name="parent.toml")  # extends the baseline
+    child = write_scenario(
+        'extends = "parent.toml"\n[run]\nscale = 5\nreplicates = 3\n',
+        name="child.toml",
+        extends_baseline=False,
+    )
+    run = load_scenario(child).run
+    assert (run.scale, run.replicates) == (5, 3)  # the child's
+    assert (run.start, run.end, run.seed) == ("2022-01", "2027-12", 9)  # the parent's
+    baseline_posterior = load_scenario(baseline_path).run.posterior
+    assert baseline_posterior is not None and run.posterior == baseline_posterior  # grandparent's
 
 
 def test_parameter_overrides_use_dotted_keys(write_scenario):

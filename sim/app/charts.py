@@ -17,6 +17,7 @@ from matplotlib.figure import Figure
 from PIL import Image
 
 from sim.app.live import Trajectory, parameters, stated_targets
+from sim.targets import aggregate_rule
 
 DPI = 90
 TARGET_COLOR = "#b2182b"
@@ -77,20 +78,22 @@ def _years(run: Trajectory) -> np.ndarray:
 def target_levels(metric: str, run: Trajectory, baseline: Trajectory) -> list[tuple[int, float]]:
     """(year, level) of each stated target of a metric, in the metric's charted terms.
 
-    A yearly revenue target is the 12-month sum at December; the new-practitioners target sits
-    on top of the run's own December 2021 workforce (the baseline's until the run gets there).
+    A yearly revenue target is the 12-month sum at December; a change target (new
+    practitioners) sits on top of the run's own level in its base December (the baseline's
+    until the run gets there).
     """
     out = []
     for t in stated_targets().itertuples():
         if t.metric != metric:
             continue
         value = float(t.value)
-        if t.aggregate == "december_minus_2021":
-            dec21 = run.month_index(2021)
-            if dec21 is None:  # a run that does not include Dec 2021
+        rule = aggregate_rule(t.aggregate)
+        if rule.kind == "change":
+            base = run.month_index(rule.base_year)
+            if base is None:  # a run that does not include the base December
                 continue
-            source = run if run.months > dec21 else baseline
-            value += float(source.series(metric)[dec21])
+            source = run if run.months > base else baseline
+            value += float(source.series(metric)[base])
         out.append((int(t.year), value))
     return out
 

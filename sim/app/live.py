@@ -22,7 +22,7 @@ from sim.params import Parameters, load_parameters
 from sim.posterior import with_posterior_draw as posterior_draw
 from sim.runner import simulate
 from sim.scenario import Scenario, load_scenario
-from sim.targets import load_observations
+from sim.targets import aggregate_rule, load_observations
 
 MONTHS_PER_STEP = 12  # the app steps a year at a time: Mesa's "Step" runs a year
 PROJECTION_MONTHS = 12  # a target not yet reached is extrapolated at its growth over this window
@@ -138,26 +138,21 @@ def stated_targets() -> pd.DataFrame:
 
 
 def _figure_at(run: Trajectory, metric: str, how: str, row: int) -> float:
-    """A target's figure as it stands at month ``row`` (the 12 months to it for yearly sums)."""
-    series = run.series(metric)
+    """A target's figure as it stands at month ``row`` (as if that month closed its year)."""
     if row < 0 or row >= run.months:
         return np.nan
-    if how == "sum_year":
-        return float(series[row - 11 : row + 1].sum()) if row >= 11 else np.nan
-    value = float(series[row])
-    if how == "december_minus_2021":
-        dec21 = run.month_index(2021)
-        return value - float(series[dec21]) if dec21 is not None and row >= dec21 else np.nan
-    return value
+    year = int(run.dates[row].year)
+    return float(aggregate_rule(how).of(run.series(metric), run.dates, year, at=row))
 
 
 def _projected(run: Trajectory, metric: str, how: str, end: int) -> float:
     """The figure at month ``end``, extrapolated at its growth over the last 12 months."""
     now = run.months - 1
-    if how == "december_minus_2021":  # extrapolate the level, then take the change
-        dec21 = run.month_index(2021)
+    rule = aggregate_rule(how)
+    if rule.kind == "change":  # extrapolate the level, then take the change
         level = _projected(run, metric, "december", end)
-        return level - float(run.series(metric)[dec21]) if dec21 is not None else np.nan
+        base = run.month_index(rule.base_year)
+        return level - float(run.series(metric)[base]) if base is not None else np.nan
     current = _figure_at(run, metric, how, now)
     before = _figure_at(run, metric, how, now - PROJECTION_MONTHS)
     if not (np.isfinite(current) and np.isfinite(before)) or before <= 0 or current <= 0:
