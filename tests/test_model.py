@@ -67,15 +67,24 @@ def test_replicate_k_uses_seed_plus_k():
 
 
 def test_rent_cut_raises_that_parks_occupancy(paired):
-    # Seed by seed the cut draws firms into the park. Its occupancy can still dip in a year when
-    # developers deliver new space because the park filled up, so occupancy rises over the seeds.
+    # Seed by seed the cut draws firms into the park.
     park = "park.jinfeng_software"
     base_firms = _per_seed(paired["baseline"], f"{park}.firms", "december", 2025)
     cut_firms = _per_seed(paired["rent_cut_jinfeng"], f"{park}.firms", "december", 2025)
     assert np.all(cut_firms >= base_firms), (cut_firms, base_firms)
-    base = _per_seed(paired["baseline"], f"{park}.occupancy", "mean_year", 2025)
-    cut = _per_seed(paired["rent_cut_jinfeng"], f"{park}.occupancy", "mean_year", 2025)
-    assert cut.sum() > base.sum() + 0.01 * SEEDS, (cut, base)
+    # In the cut's first year, seed by seed, the park is fuller (by 0.8-5.6 points in these
+    # seeds; at least half a point).
+    base = _per_seed(paired["baseline"], f"{park}.occupancy", "mean_year", 2023)
+    cut = _per_seed(paired["rent_cut_jinfeng"], f"{park}.occupancy", "mean_year", 2023)
+    assert np.all(cut > base + 0.005), (cut, base)
+    # Later, once the park has filled, developers deliver new space, and occupancy can dip below
+    # the baseline's in a seed where they have built more (by 1.2 points over the three years
+    # in one of these seeds). Over the cut's three years: higher in a clear majority of seeds
+    # (all but one at most), and in none more than 3 points lower.
+    base = _sum_over(paired["baseline"], f"{park}.occupancy", range(2023, 2026)) / 36
+    cut = _sum_over(paired["rent_cut_jinfeng"], f"{park}.occupancy", range(2023, 2026)) / 36
+    assert np.sum(cut > base) >= SEEDS - 1, (cut, base)
+    assert np.all(cut > base - 0.03), (cut, base)
 
 
 def test_rent_cut_costs_money(paired):
@@ -105,11 +114,15 @@ def test_talent_package_raises_in_migration_and_workforce(paired):
 
 def test_more_application_scenarios_raise_revenue(paired):
     # The extra projects add ~14 bn yuan a year of demand, but firms must hire to deliver
-    # them: revenue rises by a few bn a year, against seed noise of a similar size. Summed over
-    # the seeds and the three years the effect stands out.
+    # them: over 2023-2025 revenue rises by 7-12 bn yuan in four of these six seeds (and
+    # parameter draws), and barely moves in two (-0.7 and +0.7 bn of ~1,250; one of them has
+    # a tight labour market, twice as many vacancies as seekers). So seed by seed: up by more
+    # than 2 bn in a clear majority (at least four of six), and in no seed down by more than
+    # 2 bn (the noise of a seed).
     base = _sum_over(paired["baseline"], "revenue_bn_yuan", range(2023, 2026))
     double = _sum_over(paired["double_scenarios"], "revenue_bn_yuan", range(2023, 2026))
-    assert double.sum() > base.sum() + SEEDS, (double, base)
+    assert np.sum(double > base + 2) >= SEEDS - 2, (double, base)
+    assert np.all(double > base - 2), (double, base)
     released = _per_seed(
         paired["double_scenarios"], "application_scenarios_released", "sum_year", 2024
     )
