@@ -11,7 +11,7 @@ import pandas as pd
 
 from sim.metrics import is_stock
 from sim.policies import KINDS, cost_metric
-from sim.targets import aggregate, load_observations
+from sim.targets import load_observations, observe
 
 LOW, HIGH = 5, 95  # the 90% interval of paired differences
 
@@ -88,10 +88,10 @@ def attainment(
                 if t.comparison == ">"
                 else (lambda v, t=t: v >= t.value)
             )
-            values = aggregate(traj, t.metric, t.aggregate, int(t.year)).dropna()
+            values = observe(traj, t.measure, int(t.year)).dropna()
             first = np.nan
             for year in years:
-                by_year = aggregate(traj, t.metric, t.aggregate, int(year)).dropna()
+                by_year = observe(traj, t.measure, int(year)).dropna()
                 if not by_year.empty and meets(by_year.median()):
                     first = int(year)
                     break

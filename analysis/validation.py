@@ -12,7 +12,7 @@ import seaborn as sns
 
 from analysis.tables import yearly
 from sim.outputs import GENERATOR, output_folder
-from sim.targets import aggregate, aggregate_rule, load_observations
+from sim.targets import aggregate_rule, load_observations, observe
 
 PLOTTED = (
     ("revenue_bn_yuan", "Revenue, bn yuan per year", ("cq_revenue_2021", "cq_forecast_2025")),
@@ -47,8 +47,8 @@ def predictive_check(trajectories: pd.DataFrame) -> pd.DataFrame:
     """
     obs = load_observations()
     rows = []
-    for o in obs[(obs["kind"] == "observation") & obs["metric"].notna()].itertuples():
-        values = aggregate(trajectories, o.metric, o.aggregate, int(o.year)).dropna().to_numpy()
+    for o in obs[(obs["kind"] == "observation") & obs["measure"].notna()].itertuples():
+        values = observe(trajectories, o.measure, int(o.year)).dropna().to_numpy()
         if values.size == 0:
             continue
         p5, p50, p95 = np.percentile(values, [5, 50, 95])

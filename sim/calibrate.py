@@ -27,7 +27,7 @@ from sim.outputs import check_output_file
 from sim.params import Parameters, load_parameters
 from sim.pool import guard_worker
 from sim.posterior import WEIGHT, summarise, write_posterior
-from sim.targets import aggregate, load_observations
+from sim.targets import load_observations, observe
 from sim.validation import describe_error, did_you_mean
 
 
@@ -116,7 +116,7 @@ def load_config(path: str | Path, params: Parameters | None = None) -> Calibrati
                     f"bounds must lie within the parameter's range [{spec.min}, {spec.max}]",
                 )
     observed = load_observations()
-    usable = observed[(observed["kind"] == "observation") & observed["metric"].notna()]
+    usable = observed[(observed["kind"] == "observation") & observed["measure"].notna()]
     for i, target in enumerate(config.targets):
         if target.id not in set(usable["id"]):
             hint = did_you_mean(target.id, list(usable["id"]))
@@ -150,11 +150,7 @@ class _Simulator:
         self.parent = os.getpid()  # pyabc runs the simulations in children of this process
         observed = load_observations().set_index("id")
         self.rules = {
-            t.id: (
-                observed.loc[t.id, "metric"],
-                observed.loc[t.id, "aggregate"],
-                int(observed.loc[t.id, "year"]),
-            )
+            t.id: (observed.loc[t.id, "measure"], int(observed.loc[t.id, "year"]))
             for t in config.targets
         }
 
@@ -174,10 +170,7 @@ class _Simulator:
 
         model = simulate(scenario, seed, self.params)
         traj = _trajectories(model)
-        return {
-            tid: float(aggregate(traj, metric, how, year).iloc[0])
-            for tid, (metric, how, year) in self.rules.items()
-        }
+        return {tid: float(observe(traj, name, y).iloc[0]) for tid, (name, y) in self.rules.items()}
 
 
 def _trajectories(model) -> pd.DataFrame:

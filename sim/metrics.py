@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from sim.policies import KINDS, cost_metric
+from sim.state import WorkerStatus
 
 if TYPE_CHECKING:
     from sim.model import ClusterModel
@@ -47,10 +48,40 @@ METRICS: dict[str, str] = {
     "vacancies": "unfilled vacancies at month end (people)",
     "people_in_city": "people in the sector's labour market (employed + seeking)",
     "firm_relocations": "firms moving park in the month",
+    # The measurement layer's statistics (sim.measure): what official figures count.
+    "software_revenue_bn_yuan": (
+        "software business revenue (MIIT's narrower concept) of the sector's firms, bn yuan"
+    ),
+    "sc_software_revenue_bn_yuan": "software business revenue of Science City firms, bn yuan",
+    "firm_registrations": (
+        "firms registered in the month: entrants and registrations that never operate"
+    ),
+    "firms_started_operating": "firms making their first hire in the month",
+    "operating_firms": "firms alive at month end that have hired (operating firms)",
+    "firms_above_designated_size": (
+        "firms with trailing-12-month revenue >= 20 m yuan (MIIT's 'above designated size')"
+    ),
+    "firms_in_sector_statistics": (
+        "firms with trailing-12-month revenue >= 5 m yuan (MIIT's statistical scope until 2021)"
+    ),
+    "practitioners_outside_hukou": (
+        "people employed by the sector's firms whose household registration is outside "
+        "Chongqing, month end"
+    ),
+    "new_practitioners_from_outside": (
+        "people hired into the sector for the first time in the month, hukou outside Chongqing"
+    ),
+    "new_practitioners_local": (
+        "people hired into the sector for the first time in the month, Chongqing hukou"
+    ),
+    "local_switchers": "people from the city's other occupations entering the sector's job search",
+    "programme_office_area_m2": "office area of the programme's buildings (满天星), m²",
+    "programme_office_used_m2": "office area of the programme's buildings used by firms, m²",
 }
-# National Bureau of Statistics: a firm in information transmission, software and IT services is
-# "above designated size" (guimo yishang) from 20 m yuan of annual operating revenue.
+# MIIT's software statistics: a firm is "above designated size" (guimo yishang) from 20 m yuan of
+# main business revenue a year (from 2022); until 2021 its statistics covered firms from 5 m.
 ABOVE_SCALE_REVENUE_YUAN = 2e7
+STATISTICS_SCOPE_2021_YUAN = 5e6
 THRESHOLDS = (
     ("firms_rev_10m_plus", 1e7),
     ("firms_rev_100m_plus", 1e8),
@@ -75,6 +106,12 @@ STOCKS = {
     "first_batch_revenue_share",
     "vacancies",
     "people_in_city",
+    "operating_firms",
+    "firms_above_designated_size",
+    "firms_in_sector_statistics",
+    "practitioners_outside_hukou",
+    "programme_office_area_m2",
+    "programme_office_used_m2",
 }
 
 
@@ -163,6 +200,27 @@ class Recorder:
         trailing = f.trailing_revenue[:n]
         in_sc = parks.science_city[park]
         row["sc_firms_above_scale"] = weight[in_sc & (trailing >= ABOVE_SCALE_REVENUE_YUAN)].sum()
+        row["firms_above_designated_size"] = weight[trailing >= ABOVE_SCALE_REVENUE_YUAN].sum()
+        row["firms_in_sector_statistics"] = weight[trailing >= STATISTICS_SCOPE_2021_YUAN].sum()
+        row["operating_firms"] = weight[f.operated[:n]].sum()
+        share = m.params.economy.software_revenue_share
+        row["software_revenue_bn_yuan"] = row["revenue_bn_yuan"] * share
+        row["sc_software_revenue_bn_yuan"] = row["sc_revenue_bn_yuan"] * share
+        w = m.workers
+        employed = w.status[: w.n] == WorkerStatus.EMPLOYED
+        row["practitioners_outside_hukou"] = (
+            np.count_nonzero(employed & w.outside_hukou[: w.n]) * m.scale
+        )
+        for name in (
+            "firm_registrations",
+            "firms_started_operating",
+            "new_practitioners_from_outside",
+            "new_practitioners_local",
+            "local_switchers",
+        ):
+            row[name] = flows.get(name, 0.0)
+        row["programme_office_area_m2"] = parks.area[parks.programme].sum()
+        row["programme_office_used_m2"] = parks.occupied[parks.programme].sum()
         for name, threshold in THRESHOLDS:
             row[name] = weight[trailing >= threshold].sum()
         for kind in KINDS:

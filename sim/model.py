@@ -20,6 +20,7 @@ from sim.limits import check_scenario, raise_capacity
 from sim.metrics import METRICS, Recorder
 from sim.month import PROCESSES
 from sim.month.demand import ContractBook
+from sim.month.firms import ramp_table
 from sim.month.initial import populate
 from sim.params import Parameters, load_parameters
 from sim.policies import PolicySet
@@ -77,8 +78,16 @@ class ClusterModel(mesa.Model):
         self.n_parks = len(p.parks)
         self.n_sectors = len(p.sectors)
         self.parks = ParkTable(p.parks, p.sectors)
-        self.sector_growth = np.array([s.demand_growth for s in p.sectors])
-        self.sector_productivity = np.array([s.productivity for s in p.sectors])
+        # Each sector's market growth (1/yr) and revenue per person relative to the city's; the
+        # labour-intensive segment's come from parameters (they are calibrated and assumed).
+        li = np.array([s.labour_intensive for s in p.sectors])
+        growth = np.array([s.demand_growth for s in p.sectors]) * p.demand.growth_scale
+        self.sector_growth = np.where(li, p.segments.labour_intensive_growth, growth)
+        self.sector_productivity = np.where(
+            li,
+            p.segments.labour_intensive_productivity,
+            np.array([s.productivity for s in p.sectors]),
+        )
         self.sector_share = np.array([s.share_2021 for s in p.sectors])
         self.sector_share = self.sector_share / self.sector_share.sum()
         limits = p.limits
@@ -87,6 +96,7 @@ class ClusterModel(mesa.Model):
         self.relative_wage = 1.0  # Chongqing wage level relative to its trend (labour tightness)
         self.tightness = 1.0  # vacancies per job seeker, set by the labour market each month
         self.contracts = ContractBook()
+        self.ramp = ramp_table(self)  # productivity of a new hire by months since hiring
         self.vacancies_total = 0
         self.month_flows: dict[str, float] = {}
         self.costs: dict[str, float] = {}

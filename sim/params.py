@@ -63,6 +63,7 @@ class Sector:
     share_2021: float
     demand_growth: float
     productivity: float
+    labour_intensive: bool = False  # growth and productivity from the `segments` parameters
 
 
 class _Group:

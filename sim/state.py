@@ -32,6 +32,8 @@ class FirmKind(IntEnum):
     INBOUND = 2  # moved in from outside Chongqing
     LEADING = 3  # a leading enterprise brought by policy
     FOLLOWER = 4  # a firm a leading enterprise drew after it
+    MICRO = 5  # a local micro start-up (one to a few people)
+    BRANCH = 6  # a branch or regional headquarters of a national group, with booked revenue
 
 
 class TableFull(Exception):
@@ -133,6 +135,8 @@ class FirmTable(Table):
                 "cash": ("float64", 0.0),
                 "vacancies": ("int64", 0),
                 "layoff_share": ("float64", 0.0),
+                "operated": ("bool", False),  # has hired (an operating firm, not a shell)
+                "effective": ("float64", 0.0),  # staff agents at full productivity (new hires ramp)
             },
             capacity,
             limit,
@@ -158,6 +162,9 @@ class WorkerTable(Table):
                 "employer": ("int64", -1),
                 "arrived": ("int32", NEVER_ARRIVED),
                 "family": ("bool", False),
+                "hired": ("int32", NEVER_ARRIVED),  # month hired by the current employer
+                "outside_hukou": ("bool", False),  # household registration outside Chongqing
+                "practitioner": ("bool", False),  # has worked in the sector (hired once)
             },
             capacity,
             limit,
@@ -190,6 +197,8 @@ class ParkTable:
         self.first_batch = np.array([pk.batch == "first" for pk in parks])
         self.in_park = np.arange(self.n) != self.outside
         self.young = np.array([pk.young for pk in parks])
+        self.programme = np.array([pk.batch == "programme" for pk in parks])  # city's buildings
+        self.founded_later = np.array([pk.firm_share_2021 == 0 for pk in parks])  # no 2021 firms
         self.focus = np.array([[s.id in pk.focus for s in sectors] for pk in parks], dtype=bool)
         self.rent = np.array([pk.rent_2021 for pk in parks], dtype=float)
         self.area = np.zeros(self.n)

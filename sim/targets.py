@@ -32,38 +32,43 @@ TARGET_COLUMNS = [
 ]
 
 
+MONTHS = {"january": 1, "april": 4, "june": 6, "december": 12}
+
+
 @dataclass(frozen=True)
 class Aggregate:
     """How one figure is read from a metric's monthly values, for a given year.
 
-    ``kind``: ``sum`` (over the months from ``first_year`` to the year, all of them needed),
-    ``mean`` (of the year's months), ``december`` (the value in December), ``change`` (December
-    less December of ``base_year``), ``cumulative_to_june`` (from the run's start to June).
+    ``kind``: ``sum`` (the months from ``first_year`` to the year, all of them needed),
+    ``mean`` (of the year's months), ``level`` (the value in ``month`` of the year), ``change``
+    (December less December of ``base_year``, or of the year before when ``base_year`` is
+    None), ``cumulative_to_june`` (from the run's start to June).
     """
 
     name: str
     kind: str
     first_year: int | None = None  # sum: first year summed (None: the year itself)
-    base_year: int | None = None  # change: the December it is measured from
+    base_year: int | None = None  # change: the December it is measured from (None: a year ago)
+    month: int = 12  # level: the month read
 
     def of(self, values: np.ndarray, dates: pd.DatetimeIndex, year: int, at: int | None = None):
         """The figure for ``year`` from ``values[..., month]``; NaN where the run lacks months.
 
-        ``at``: read the figure as it stands at month ``at`` instead, as if that month were
-        December of ``year`` (the last 12 months for a yearly sum, the value at ``at`` for a
+        ``at``: read the figure as it stands at month ``at`` instead, as if that month closed
+        the figure's year (the last 12 months for a yearly sum, the value at ``at`` for a
         level, the value at ``at`` less the base for a change).
         """
         values = np.asarray(values, dtype=float)
         years, months = np.asarray(dates.year), np.asarray(dates.month)
-        end = _month_row(years, months, year, 12 if self.kind != "cumulative_to_june" else 6)
-        if at is not None:
-            end = at
+        last_month = {"cumulative_to_june": 6, "level": self.month}.get(self.kind, 12)
+        end = _month_row(years, months, year, last_month) if at is None else at
         if end is None or end >= values.shape[-1]:
             return np.full(values.shape[:-1], np.nan)
-        if self.kind in ("december", "change"):
+        if self.kind in ("level", "change"):
             out = values[..., end]
             if self.kind == "change":
-                base = _month_row(years, months, self.base_year, 12)
+                base_year = self.base_year if self.base_year is not None else year - 1
+                base = _month_row(years, months, base_year, 12)
                 if base is None or base > end:
                     return np.full(values.shape[:-1], np.nan)
                 out = out - values[..., base]
@@ -87,14 +92,15 @@ class Aggregate:
     @property
     def is_level(self) -> bool:
         """A level at December: charted as the month-end level."""
-        return self.kind == "december"
+        return self.kind == "level" and self.month == 12
 
     def when(self, year: int) -> str:
         """When the figure is counted, in words ('in 2025', 'in Dec 2025', 'from Dec 2021...')."""
-        if self.kind == "december":
-            return f"in Dec {year}"
+        if self.kind == "level":
+            return f"in {pd.Timestamp(year=year, month=self.month, day=1):%b} {year}"
         if self.kind == "change":
-            return f"from Dec {self.base_year} to Dec {year}"
+            base = self.base_year if self.base_year is not None else year - 1
+            return f"from Dec {base} to Dec {year}"
         if self.kind == "cumulative_to_june":
             return f"by June {year}"
         if self.first_year is not None:
@@ -105,12 +111,20 @@ class Aggregate:
 _PATTERNS = (
     (re.compile(r"^sum_year$"), lambda m: Aggregate("sum_year", "sum")),
     (re.compile(r"^mean_year$"), lambda m: Aggregate("mean_year", "mean")),
-    (re.compile(r"^december$"), lambda m: Aggregate("december", "december")),
+    (
+        re.compile(r"^(january|april|june|december)$"),
+        lambda m: Aggregate(m.group(0), "level", month=MONTHS[m.group(1)]),
+    ),
     (
         re.compile(r"^december_minus_(\d{4})$"),
         lambda m: Aggregate(m.group(0), "change", base_year=int(m.group(1))),
     ),
+    (re.compile(r"^december_minus_previous$"), lambda m: Aggregate(m.group(0), "change")),
     (re.compile(r"^cumulative_to_june$"), lambda m: Aggregate(m.group(0), "cumulative_to_june")),
+    (
+        re.compile(r"^sum_from_(\d{4})$"),
+        lambda m: Aggregate(m.group(0), "sum", first_year=int(m.group(1))),
+    ),
     (
         re.compile(r"^sum_(\d{4})_(\d{4})$"),
         lambda m: Aggregate(m.group(0), "sum", first_year=int(m.group(1))),
@@ -122,9 +136,11 @@ _PATTERNS = (
 def aggregate_rule(name: str) -> Aggregate:
     """The rule an aggregate name stands for.
 
-    Names: ``sum_year``, ``mean_year``, ``december``, ``december_minus_YYYY`` (the change
-    since December of YYYY), ``cumulative_to_june`` (from the start of the run to June),
-    ``sum_YYYY_ZZZZ`` (the sum over the years YYYY to ZZZZ, ZZZZ being the figure's year).
+    Names: ``sum_year``, ``mean_year``, ``january``/``april``/``june``/``december`` (the
+    value in that month), ``december_minus_YYYY`` (the change since December of YYYY),
+    ``december_minus_previous`` (the change over the year), ``cumulative_to_june`` (from the
+    start of the run to June), ``sum_from_YYYY`` (the sum from YYYY to the figure's year;
+    ``sum_YYYY_ZZZZ`` the same, ZZZZ being the figure's year).
     """
     for pattern, make in _PATTERNS:
         match = pattern.match(name)
@@ -139,9 +155,15 @@ def _month_row(years: np.ndarray, months: np.ndarray, year: int | None, month: i
 
 
 def load_observations(path: Path | None = None) -> pd.DataFrame:
-    """The observations and targets table (scenarios/observations.csv), with sources."""
+    """The observations and targets table (scenarios/observations.csv), with sources.
+
+    Each row names the observation function it is compared with (``measure``, of
+    :mod:`sim.measure`); its ``metric`` and ``aggregate`` (for charts) come from that function.
+    """
+    from sim.measure import fill_measures
+
     path = path or scenarios_dir() / "observations.csv"
-    return pd.read_csv(path, dtype={"comparison": "string"})
+    return fill_measures(pd.read_csv(path, dtype={"comparison": "string", "measure": "string"}))
 
 
 def aggregate(trajectories: pd.DataFrame, metric: str, how: str, year: int) -> pd.Series:
@@ -157,6 +179,13 @@ def aggregate(trajectories: pd.DataFrame, metric: str, how: str, year: int) -> p
     return pd.Series(values, index=wide.index, name="value").astype(float)
 
 
+def observe(trajectories: pd.DataFrame, name: str, year: int) -> pd.Series:
+    """One value per replicate of a named official statistic (:mod:`sim.measure`)."""
+    from sim.measure import observe as _observe_measure
+
+    return _observe_measure(trajectories, name, year)
+
+
 def target_table(
     trajectories: pd.DataFrame, observations: pd.DataFrame | None = None
 ) -> pd.DataFrame:
@@ -167,7 +196,7 @@ def target_table(
     obs = observations if observations is not None else load_observations()
     rows = []
     for t in obs[obs["kind"] == "target"].itertuples():
-        values = aggregate(trajectories, t.metric, t.aggregate, int(t.year)).dropna()
+        values = observe(trajectories, t.measure, int(t.year)).dropna()
         if values.empty:
             median = p10 = p90 = prob = np.nan
         else:
@@ -196,8 +225,8 @@ def observation_table(
     """Observed figures that the model records, against the model's median and 10-90% band."""
     obs = observations if observations is not None else load_observations()
     rows = []
-    for o in obs[(obs["kind"] == "observation") & obs["metric"].notna()].itertuples():
-        values = aggregate(trajectories, o.metric, o.aggregate, int(o.year)).dropna()
+    for o in obs[(obs["kind"] == "observation") & obs["measure"].notna()].itertuples():
+        values = observe(trajectories, o.measure, int(o.year)).dropna()
         if values.empty:
             continue
         median, p10, p90 = np.percentile(values, [50, 10, 90])

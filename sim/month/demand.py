@@ -68,7 +68,7 @@ def grow_demand(m: ClusterModel) -> None:
     sector_shock = rng.normal(0.0, d.sector_sigma, m.n_sectors)
     eps = rng.standard_normal(n)
     sector = f.sector[:n]
-    growth = m.sector_growth[sector] * d.growth_scale
+    growth = m.sector_growth[sector]
     drift = np.log1p(growth) / 12 - sigma**2 / 2 + sector_shock[sector]
     f.demand[:n] *= np.exp(np.where(f.alive[:n], drift + sigma * eps, 0.0))
 

@@ -34,21 +34,26 @@ def spawn_firms(
     sector: int | None = None,
     own_sector_share: float = 1.0,
     force_weight_one: bool = False,
+    exact: bool = False,
+    productivity_factor: float = 1.0,
+    cash_months: float | None = None,
 ) -> float:
     """Create entrants: ``expected`` real firms on average; return the real firms created.
 
     Firms that will be at least ``scale x resolve_min_agents`` people enter one to one; smaller
     ones enter one in ``scale`` with weight ``scale``, as in the initial state. An entrant has
-    no staff yet: it hires towards its target size from next month.
+    no staff yet: it hires towards its target size from next month. ``exact``: create exactly
+    ``expected`` firms (a schedule, not a rate); ``productivity_factor`` scales their revenue per
+    person.
     """
-    p = m.params
     k = m.scale
     mu = np.log(size_median)
     if force_weight_one:
         cut = 0.0
-        n_big, n_small = int(rng.poisson(expected)), 0
+        n_big = round(expected) if exact else int(rng.poisson(expected))
+        n_small = 0
     else:
-        z = (np.log(k * p.firms.resolve_min_agents) - mu) / max(size_sigma, 1e-9)
+        z = (np.log(k * m.params.firms.resolve_min_agents) - mu) / max(size_sigma, 1e-9)
         cut = float(ndtr(z))
         n_big = int(rng.poisson(expected * (1 - cut)))
         n_small = int(rng.poisson(expected * cut / k))
@@ -60,6 +65,42 @@ def spawn_firms(
     )
     target = np.maximum(1.0, np.exp(mu + size_sigma * ndtri(u)))
     weight = np.concatenate([np.ones(n_big), np.full(n_small, float(k))])
+    return create_firms(
+        m,
+        target,
+        weight,
+        kind,
+        rng,
+        park=park,
+        sector=sector,
+        own_sector_share=own_sector_share,
+        productivity_factor=productivity_factor,
+        cash_months=cash_months,
+    )
+
+
+def create_firms(
+    m: ClusterModel,
+    target: np.ndarray,
+    weight: np.ndarray,
+    kind: FirmKind,
+    rng: np.random.Generator,
+    park: int | None = None,
+    sector: int | None = None,
+    own_sector_share: float = 1.0,
+    productivity_factor: float = 1.0,
+    cash_months: float | None = None,
+    monthly_revenue: np.ndarray | None = None,
+) -> float:
+    """Add firm rows of the given target sizes (people) and weights; return real firms made.
+
+    Each chooses a sector (the city's shares, or ``sector`` with ``own_sector_share``) and a
+    park (the location choice, or ``park``), and draws its productivity, wage premium and other
+    costs. Its demand is what its target staff can deliver (or ``monthly_revenue``: a booked
+    revenue), with the usual slack.
+    """
+    p = m.params
+    total = target.size
     if sector is None:
         secs = rng.choice(m.n_sectors, size=total, p=m.sector_share)
     else:
@@ -69,13 +110,14 @@ def spawn_firms(
         parks = np.full(total, park)
     else:
         parks = choose_parks(m, secs, target, weight * target * p.economy.m2_per_worker, rng)
-    prod = firm_productivity(m, secs, rng)
+    prod = firm_productivity(m, secs, rng) * productivity_factor
     wage_premium, other = firm_pay_and_costs(m, total, rng)
     prod_now = prod * m.parks.productivity[parks] * m.productivity_index
     monthly_cost = (
         target * (m.wage_index * wage_premium + p.economy.m2_per_worker * m.parks.rent[parks])
         + other * target * prod_now
     )
+    demand = target * prod_now if monthly_revenue is None else monthly_revenue
     rows = m.firms.append(
         total,
         alive=True,
@@ -89,24 +131,77 @@ def spawn_firms(
         productivity=prod,
         wage_premium=wage_premium,
         other_cost_share=other,
-        demand=target * prod_now * (1 + p.init.demand_slack),
+        demand=demand * (1 + p.init.demand_slack),
         contract=0.0,
         revenue=0.0,
         trailing_revenue=0.0,
-        cash=p.init.cash_months * monthly_cost,
+        cash=(p.init.cash_months if cash_months is None else cash_months) * monthly_cost,
+        operated=False,
+        effective=0.0,
     )
     m.firms.revenue_history[rows] = 0.0
     return float(weight.sum())
 
 
+def spawn_branches(m: ClusterModel, rng: np.random.Generator) -> float:
+    """Branches and regional headquarters of national groups, arriving with booked revenue.
+
+    They arrive at ``entry.branch_rate`` a year; each books a yearly revenue from a Pareto of
+    ``entry.branch_revenue_exponent`` above ``entry.branch_revenue_min_bn`` (capped at
+    ``entry.branch_revenue_max_bn``), earns ``entry.branch_productivity`` times the city's
+    revenue per person (revenue booked where the group settles, with few local staff), and
+    hires the staff that revenue needs. Returns the firms made.
+    """
+    e = m.params.entry
+    count = int(rng.poisson(e.branch_rate / 12))
+    u = rng.random(count)
+    if count == 0:
+        return 0.0
+    yearly = (
+        np.minimum(
+            e.branch_revenue_max_bn, e.branch_revenue_min_bn * u ** (-1 / e.branch_revenue_exponent)
+        )
+        * 1e9
+    )
+    per_person = (
+        m.params.init.productivity_yuan_per_person_month
+        * e.branch_productivity
+        * m.productivity_index
+    )
+    target = np.maximum(1.0, yearly / 12 / per_person)
+    return create_firms(
+        m,
+        target,
+        np.ones(count),
+        FirmKind.BRANCH,
+        rng,
+        productivity_factor=e.branch_productivity,
+        monthly_revenue=yearly / 12 / (1 + m.params.init.demand_slack),
+    )
+
+
 def enter_firms(m: ClusterModel) -> None:
-    """New firms enter: local, inbound, then those the policies bring."""
+    """New firms enter: local start-ups and micro-firms, inbound firms, branches, policies'.
+
+    The month's registrations count them and the registered firms that never operate.
+    """
     p = m.params
     rng = m.stream("entry")
     e = p.entry
     created = 0.0
     local = e.spinoff_rate * m.workforce / 1000.0
     created += spawn_firms(m, local, e.local_size_median, e.local_size_sigma, FirmKind.LOCAL, rng)
+    micro = e.micro_rate * m.workforce / 1000.0
+    created += spawn_firms(
+        m,
+        micro,
+        e.micro_size_median,
+        e.micro_size_sigma,
+        FirmKind.MICRO,
+        rng,
+        productivity_factor=e.micro_productivity,
+        cash_months=e.micro_cash_months,
+    )
 
     small = m.parks.constant[0][:, None]  # most inbound firms are small
     with_policy = settler_utility(m) + small
@@ -119,5 +214,10 @@ def enter_firms(m: ClusterModel) -> None:
     created += spawn_firms(
         m, inbound, e.inbound_size_median, e.inbound_size_sigma, FirmKind.INBOUND, rng
     )
+    created += spawn_branches(m, rng)
     created += m.policies.total("entry", rng)
     m.month_flows["firm_entries"] = created
+    # Registrations also count the firms registered that never start operating (SAIC's 2017
+    # survey: about 30% of new registrations were not operating a year later).
+    shells = rng.poisson(created * e.never_operating_share / (1 - e.never_operating_share))
+    m.month_flows["firm_registrations"] = created + float(shells)

@@ -1,6 +1,11 @@
 """4. Firms: production, profit, rewards, exit, relocation, and hiring or lay-off plans.
 
 Revenue is what the staff can deliver, capped by demand (the market plus public contracts).
+New hires ramp up: a person hired ``tau`` months ago delivers the share
+theta0 + (1 - theta0)(1 - exp(-tau / T)) of a full person's output
+(``labour.new_hire_productivity``, ``labour.ramp_months``), so a fast-growing firm needs more
+heads for the same revenue, and plans its headcount for the effective staff its demand needs.
+
 Profit is revenue less wages, rent and other costs, net of what policies pay (the
 ``firm_costs`` hook: rent relief, subsidised computing). Firms exit when cash runs out, when
 their market no longer supports ``demand.min_viable_staff`` people, or when they never staff up
@@ -17,6 +22,7 @@ import numpy as np
 from sim.month.draws import stochastic_round
 from sim.month.location import relocate_firms
 from sim.month.parks import agent_area, fit_in_parks
+from sim.state import WorkerStatus
 
 if TYPE_CHECKING:
     from sim.model import ClusterModel
@@ -31,7 +37,9 @@ def operate_firms(m: ClusterModel) -> None:
     alive = f.alive[:n]
     size = m.firm_size_people()
     prod_now = m.firm_productivity()
-    capacity = size * prod_now
+    f.effective[:n] = effective_staff(m)
+    effective_people = f.effective[:n] * m.scale / f.weight[:n]
+    capacity = effective_people * prod_now
     wanted = f.demand[:n] + f.contract[:n]
     revenue = np.where(alive, np.minimum(wanted, capacity), 0.0)
     f.revenue[:n] = revenue
@@ -63,28 +71,50 @@ def operate_firms(m: ClusterModel) -> None:
     m.month_flows["firm_exits"] = float(f.weight[exit_rows].sum())
     alive = f.alive[:n]
     moved_in = relocate_firms(m)
-    plan_staffing(m, wanted, size, prod_now, moved_in, rng)
+    plan_staffing(m, wanted, size, effective_people, prod_now, moved_in, rng)
+
+
+def ramp_table(m: ClusterModel) -> np.ndarray:
+    """Productivity of a new hire by months since hiring (0, 1, ...), to full productivity."""
+    lab = m.params.labour
+    months = np.arange(int(np.ceil(10 * lab.ramp_months)) + 2)
+    theta0 = lab.new_hire_productivity
+    return theta0 + (1 - theta0) * (1 - np.exp(-months / max(lab.ramp_months, 1e-9)))
+
+
+def effective_staff(m: ClusterModel) -> np.ndarray:
+    """Staff agents of each firm row at full productivity: each weighted by its ramp-up."""
+    w = m.workers
+    employed = w.status[: w.n] == WorkerStatus.EMPLOYED
+    tenure = np.minimum(m.month - w.hired[: w.n][employed], m.ramp.size - 1).clip(0)
+    return np.bincount(w.employer[: w.n][employed], weights=m.ramp[tenure], minlength=m.firms.n)[
+        : m.firms.n
+    ]
 
 
 def plan_staffing(
     m: ClusterModel,
     wanted: np.ndarray,
     size: np.ndarray,
+    effective: np.ndarray,
     prod_now: np.ndarray,
     moved_in: np.ndarray,
     rng: np.random.Generator,
 ) -> None:
     """Vacancies and lay-off shares: firms close part of the gap to the staff demand needs.
 
-    Expansion in place needs free office space in the park: what is left below full occupancy
-    once this month's movers are in (the space a mover leaves is let again next month).
+    The heads a firm plans for are the effective staff its demand needs over its staff's
+    present productivity (a new firm's: a new hire's). Expansion in place needs free office
+    space in the park: what is left below full occupancy once this month's movers are in (the
+    space a mover leaves is let again next month).
     """
     p = m.params
     f = m.firms
     n = f.n
     alive = f.alive[:n]
     parks = m.parks
-    desired = wanted / prod_now
+    per_head = np.where(size > 0, effective / np.maximum(size, 1e-9), m.ramp[0])
+    desired = wanted / prod_now / per_head
     gap = desired - size
     hires = np.where(alive & (gap > 0), gap * p.firms.hiring_speed, 0.0)
     need = np.bincount(

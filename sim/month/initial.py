@@ -5,11 +5,12 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 import numpy as np
+from scipy.special import ndtri
 
 from sim.month.draws import firm_pay_and_costs, firm_productivity, stochastic_round
 from sim.month.location import calibrate_park_constants
 from sim.month.parks import occupied_area
-from sim.state import FirmKind, WorkerStatus
+from sim.state import NEVER_ARRIVED, FirmKind, WorkerStatus
 
 if TYPE_CHECKING:
     from sim.model import ClusterModel
@@ -18,9 +19,13 @@ if TYPE_CHECKING:
 def populate(m: ClusterModel) -> None:
     """Build the Jan-2021 cluster: firms in parks and sectors, their staff, and job seekers.
 
-    Firm sizes are drawn from a lognormal; firms of at least ``scale x resolve_min_agents``
-    people are kept one to one, smaller ones are sampled one in ``scale`` with weight ``scale``.
-    Sizes are rescaled so the workforce is exactly ``init.workforce_jan_2021``; productivities so
+    Established firms' sizes are drawn from a lognormal body with a Pareto upper tail (the
+    largest ``init.tail_share`` of them: firm sizes are close to Zipf at the top, Axtell 2001),
+    micro-firms' (``init.micro_firms_jan_2021``) as micro entrants'; firms of
+    at least ``scale x resolve_min_agents`` people are kept one to one, smaller ones are sampled
+    one in ``scale`` with weight ``scale``.
+    Established sizes are rescaled so the workforce is exactly ``init.workforce_jan_2021``;
+    productivities so
     that revenue shares of parks are the stated/assumed 2021 shares and the city's revenue per
     person is ``init.productivity_yuan_per_person_month``. Young parks (the Science City's, set
     up in 2020) hold recent arrivals only: entrant-sized firms at the city's productivity.
@@ -33,12 +38,30 @@ def populate(m: ClusterModel) -> None:
     sigma = p.init.firm_size_sigma
     median = w0 / f0 * np.exp(-(sigma**2) / 2)
     sizes = np.maximum(1.0, rng.lognormal(np.log(median), sigma, f0))
+    sizes = pareto_tail(
+        sizes,
+        median,
+        sigma,
+        rng,
+        p.init.tail_share,
+        p.init.tail_exponent,
+        w0 * p.init.max_firm_share,
+    )
+    # Micro-firms (one to a few people) besides: most firms by number, few of the workforce.
+    e = p.entry
+    n_micro = int(p.init.micro_firms_jan_2021)
+    micro_sizes = np.maximum(
+        1.0, rng.lognormal(np.log(e.micro_size_median), e.micro_size_sigma, n_micro)
+    )
+    sizes = np.concatenate([sizes, micro_sizes])
+    is_micro = np.arange(sizes.size) >= f0
     threshold = k * p.firms.resolve_min_agents
     big = sizes >= threshold
-    keep = big | (rng.random(f0) < 1.0 / k)
-    sizes, big = sizes[keep], big[keep]
+    keep = big | (rng.random(sizes.size) < 1.0 / k)
+    sizes, big, is_micro = sizes[keep], big[keep], is_micro[keep]
     weight = np.where(big, 1.0, float(k))
-    sizes *= w0 / np.sum(weight * sizes)
+    micro_people = np.sum(weight * sizes * is_micro)
+    sizes[~is_micro] *= (w0 - micro_people) / np.sum((weight * sizes)[~is_micro])
     n = sizes.size
 
     # Parks: the largest firms go where revenue is most short of its 2021 share, the rest by
@@ -55,7 +78,7 @@ def populate(m: ClusterModel) -> None:
     order = np.argsort(-sizes * weight, kind="stable")
     heavy = order[(sizes * weight)[order] > p.init.heavy_firm_share * w0]
     assigned = np.zeros(m.n_parks)
-    shortfall_target = np.where(young, -np.inf, rev_share * w0)
+    shortfall_target = np.where(young | m.parks.founded_later, -np.inf, rev_share * w0)
     for row in heavy.tolist():  # the few dozen largest firms, one by one
         target = int(np.argmax(shortfall_target - assigned))
         park[row] = target
@@ -80,7 +103,7 @@ def populate(m: ClusterModel) -> None:
     # Firm productivity: sector x idiosyncratic. Park productivity: one factor per park, set so
     # that 2021 revenue shares of parks are the stated/assumed ones and the city's revenue per
     # person is the calibrated one. It belongs to the place: entrants and movers get it too.
-    prod = firm_productivity(m, sector, rng)
+    prod = firm_productivity(m, sector, rng) * np.where(is_micro, e.micro_productivity, 1.0)
     people_rev = weight * sizes * prod
     realised = np.bincount(park, weights=people_rev, minlength=m.n_parks)
     if young.any():  # young parks earn at the city's productivity; outside parks take the rest
@@ -116,7 +139,7 @@ def populate(m: ClusterModel) -> None:
         weight=weight,
         park=park,
         sector=sector,
-        kind=FirmKind.INITIAL,
+        kind=np.where(is_micro, FirmKind.MICRO, FirmKind.INITIAL),
         born=-age,
         settled=-rng.integers(1, oldest + 1, n).clip(max=age),
         staff=agents,
@@ -124,7 +147,8 @@ def populate(m: ClusterModel) -> None:
         wage_premium=wage_premium,
         other_cost_share=other,
         demand=capacity * (1 + p.init.demand_slack),
-        cash=p.init.cash_months * monthly_cost,
+        cash=np.where(is_micro, e.micro_cash_months, p.init.cash_months) * monthly_cost,
+        operated=True,
     )
     growth = float(np.sum(m.sector_share * m.sector_growth))  # the market's growth before 2021
     back = (1 + growth) ** (-(np.arange(12)[::-1] + 1) / 12)
@@ -140,6 +164,8 @@ def populate(m: ClusterModel) -> None:
     employer = np.repeat(rows, agents)
     seekers = round(w0 * p.init.job_seekers_share / k)
     total = employer.size + seekers
+    # Tenure with the current employer: the stationary spread under quits at labour.quit_rate.
+    tenure = rng.geometric(p.labour.quit_rate, employer.size)
     m.workers.add(
         total,
         status=np.concatenate(
@@ -150,4 +176,31 @@ def populate(m: ClusterModel) -> None:
         ),
         employer=np.concatenate([employer, np.full(seekers, -1)]),
         family=rng.random(total) < p.migration.family_share,
+        hired=np.concatenate([-tenure, np.full(seekers, NEVER_ARRIVED)]).astype(np.int32),
+        outside_hukou=rng.random(total) < p.init.outside_hukou_share,
+        practitioner=True,
     )
+
+
+def pareto_tail(
+    sizes: np.ndarray,
+    median: float,
+    sigma: float,
+    rng: np.random.Generator,
+    share: float,
+    exponent: float,
+    cap: float,
+) -> np.ndarray:
+    """Firm sizes with a Pareto upper tail instead of the lognormal's thin one.
+
+    The sizes above the body's (1 - ``share``) quantile are redrawn from a Pareto of
+    ``exponent`` starting there, capped at ``cap`` people.
+    """
+    u = rng.random(sizes.size)
+    if share <= 0:
+        return sizes
+    start = median * np.exp(sigma * ndtri(1 - share))
+    tail = sizes >= start
+    out = sizes.copy()
+    out[tail] = np.minimum(cap, start * u[tail] ** (-1 / exponent))
+    return out

@@ -19,6 +19,10 @@ from sim.state import WorkerStatus
 if TYPE_CHECKING:
     from sim.model import ClusterModel
 
+# The most vacancy slots numpy's multivariate hypergeometric draw takes (a numerical limit;
+# reached only by exploding inputs, where matches are far fewer than vacancies anyway).
+SLOT_LIMIT = 10**9 - 10**6
+
 
 def match_labour(m: ClusterModel) -> None:
     """Separations, then matching of job seekers to vacancies."""
@@ -55,15 +59,27 @@ def match_labour(m: ClusterModel) -> None:
         # as counts per firm (multivariate hypergeometric), so no array of every slot is built
         # however many vacancies firms post. The seekers were drawn in random order.
         hiring = np.flatnonzero(vac)
-        filled = rng.multivariate_hypergeometric(vac[hiring], matches, method="marginals")
+        slots = vac[hiring]
+        if v_total > SLOT_LIMIT:  # numpy's draw takes at most 1e9 slots: keep their proportions
+            slots = np.maximum(1, (slots * (SLOT_LIMIT / v_total)).astype(np.int64))
+        filled = rng.multivariate_hypergeometric(slots, matches, method="marginals")
         firms_hiring = np.repeat(hiring, filled)
         status[hired] = WorkerStatus.EMPLOYED
         w.employer[hired] = firms_hiring
+        w.hired[hired] = m.month
+        first = hired[~w.practitioner[hired]]  # people new to the sector's jobs
+        w.practitioner[first] = True
+        outside = int(np.count_nonzero(w.outside_hukou[first]))
+        m.month_flows["new_practitioners_from_outside"] = float(outside * m.scale)
+        m.month_flows["new_practitioners_local"] = float((first.size - outside) * m.scale)
     else:
         matches = 0
     m.vacancies_total = v_total - matches
     m.month_flows["hires"] = float(matches * m.scale)
     f.staff[: f.n] = m.employed_count()
+    started = f.alive[: f.n] & ~f.operated[: f.n] & (f.staff[: f.n] > 0)
+    f.operated[: f.n] |= started
+    m.month_flows["firms_started_operating"] = float(f.weight[: f.n][started].sum())
     drift = np.exp(p.wage_tightness_response / 12 * np.log(m.tightness))
     m.relative_wage = float(
         np.clip(m.relative_wage * drift, p.relative_wage_min, p.relative_wage_max)

@@ -77,6 +77,14 @@ def calibrate_park_constants(m: ClusterModel) -> None:
             prob = np.exp(utility - utility.max(axis=0, keepdims=True))
             prob /= prob.sum(axis=0, keepdims=True)
             m.parks.constant[c] += np.log(target) - np.log(prob @ sectors)
+    # A place with no firms in 2021 (the programme's buildings) is, other things equal, as
+    # attractive as the parks of 2021 on average: its pull comes from its size, rent and tenants.
+    later = m.parks.founded_later
+    if later.any():
+        weights = np.array([pk.firm_share_2021 for pk in m.params.parks]) * m.parks.in_park
+        for c in (0, 1):
+            mean = np.sum(m.parks.constant[c] * weights) / weights.sum()
+            m.parks.constant[c][later] = mean
 
 
 def settler_utility(m: ClusterModel) -> np.ndarray:

@@ -3,8 +3,13 @@
 People weigh the city's wages (relative to their trend) and what policies offer them (the
 ``attraction`` hook: talent packages) against outside options, with the semi-elasticity
 ``migration.income_elasticity``: migrants and local graduates arrive (more when jobs are
-plentiful, ``migration.tightness_elasticity``), trainees join from other occupations (the
-``trainees`` hook), and workers leave, fewer when policies pay them (``departures``).
+plentiful, ``migration.tightness_elasticity``), workers leave (fewer when policies pay them:
+``departures``). People also move into the sector from the city's other occupations: switchers,
+more when the sector's jobs are plentiful and its wages high (``labour.switch_base``), and
+trainees of policies' training places (``trainees``). Household registration: migrants hold one
+outside Chongqing unless they are returnees (``migration.returnee_share``); local graduates
+unless they came from elsewhere to study (``labour.graduate_outside_hukou_share``); switchers
+and trainees are locals.
 """
 
 from __future__ import annotations
@@ -64,20 +69,34 @@ def migrate(m: ClusterModel) -> None:
     trainees_people = m.policies.total("trainees")
     trainees = int(stochastic_round(trainees_people / k, rng)) if trainees_people else 0
     m.policies.run("arrivals", (migrants + graduates) * k)
-    total = migrants + graduates + trainees
+    lab = p.labour
+    switching = lab.switch_base * m.tightness**lab.switch_tightness_elasticity * np.exp(
+        mig.income_elasticity * np.log(m.relative_wage)
+    )
+    switchers = int(rng.poisson(switching / k))
+    total = migrants + graduates + trainees + switchers
     if total:
         arrived = np.full(total, m.month, dtype=np.int32)
-        arrived[migrants + graduates :] = NEVER_ARRIVED  # trainees are locals, not new talent
+        arrived[migrants + graduates :] = NEVER_ARRIVED  # locals from other jobs: not new talent
+        outside_share = np.concatenate(
+            [
+                np.full(migrants, 1 - mig.returnee_share),
+                np.full(graduates, lab.graduate_outside_hukou_share),
+                np.zeros(trainees + switchers),
+            ]
+        )
         w.add(
             total,
             status=WorkerStatus.SEEKING,
             employer=-1,
             arrived=arrived,
             family=rng.random(total) < mig.family_share,
+            outside_hukou=rng.random(total) < outside_share,
         )
     m.month_flows["in_migrants"] = float(migrants * k)
     m.month_flows["graduates_entering"] = float(graduates * k)
     m.month_flows["trainees"] = float(trainees * k)
+    m.month_flows["local_switchers"] = float(switchers * k)
 
     gone = w.status[: w.n] == WorkerStatus.GONE
     if np.count_nonzero(gone) > COMPACT_GONE_SHARE * w.n:

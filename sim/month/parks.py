@@ -28,8 +28,8 @@ def update_parks(m: ClusterModel) -> None:
     """Office space is delivered and rents adjust to occupancy.
 
     Space comes from policies (the ``parks`` hook: office programmes) and from developers
-    where parks are nearly full; rents drift up where occupancy is above its natural level and
-    down where below.
+    where parks are nearly full (not in the programme's buildings, which the city supplies);
+    rents drift up where occupancy is above its natural level and down where below.
     """
     p = m.params.offices
     parks = m.parks
@@ -40,7 +40,7 @@ def update_parks(m: ClusterModel) -> None:
             parks.occupied[parks.outside] / m.params.parks[parks.outside].occupancy_2021
         )
     occupancy = parks.occupancy
-    developing = parks.in_park & (occupancy > p.developer_trigger)
+    developing = parks.in_park & ~parks.programme & (occupancy > p.developer_trigger)
     parks.area[developing] *= 1 + p.developer_delivery
     adjust = np.exp(p.rent_adjustment / 12 * (occupancy - p.occupancy_target))
     parks.rent = np.where(parks.in_park, parks.rent * adjust, parks.rent)

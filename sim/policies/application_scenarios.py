@@ -83,11 +83,10 @@ class ApplicationScenarios(Policy):
         self._carry -= count
         return count
 
-    def award(self, count: int) -> None:
+    def award(self, count: int, rng: np.random.Generator) -> None:
         """Award ``count`` projects: a sector for each, then a capable firm in it (odds by size)."""
         m = self.model
         p = m.params
-        rng = m.stream("scenarios")
         f = m.firms
         n = f.n
         value = self.spec.value_m_yuan * 1e6
@@ -114,10 +113,11 @@ class ApplicationScenarios(Policy):
     def demand(cls, m: ClusterModel, policies: list) -> None:
         """Release this month's projects; book the public share of the contracts running."""
         released = 0
+        rng = m.stream("scenarios")  # one stream for the month's projects of every policy
         for pol in policies:
             count = pol.releases_this_month()
             if count:
-                pol.award(count)
+                pol.award(count, rng)
                 released += count
         m.month_flows["application_scenarios_released"] = released
         public = m.contracts.public_monthly.sum()

@@ -139,6 +139,7 @@ class LeadingEnterprises(Policy):
                     park=pol.park,
                     sector=pol.sector,
                     force_weight_one=True,
+                    exact=True,
                 )
                 subsidy = pol.spec.settlement_subsidy_m_yuan
                 subsidy = p.costs.anchor_settlement_yuan if subsidy is None else subsidy * 1e6
