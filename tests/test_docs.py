@@ -110,6 +110,6 @@ def test_readme_mesa_example_runs(scenarios_dir: Path) -> None:
     section = readme.split("### The model as a Mesa model", 1)[1]
     code = re.search(r"```python\n(.*?)```", section, flags=re.S).group(1)
     namespace: dict = {}
-    exec(compile(code, "README.md", "exec"), namespace)  # noqa: S102
+    exec(compile(code, "README.md", "exec"), namespace)
     assert len(namespace["results"]) == 2 * 3 * 36
     assert namespace["model"].month == 12

@@ -70,8 +70,10 @@ def migrate(m: ClusterModel) -> None:
     trainees = int(stochastic_round(trainees_people / k, rng)) if trainees_people else 0
     m.policies.run("arrivals", (migrants + graduates) * k)
     lab = p.labour
-    switching = lab.switch_base * m.tightness**lab.switch_tightness_elasticity * np.exp(
-        mig.income_elasticity * np.log(m.relative_wage)
+    switching = (
+        lab.switch_base
+        * m.tightness**lab.switch_tightness_elasticity
+        * np.exp(mig.income_elasticity * np.log(m.relative_wage))
     )
     switchers = int(rng.poisson(switching / k))
     total = migrants + graduates + trainees + switchers
