@@ -34,8 +34,10 @@ def park_utility(m: ClusterModel, discount: np.ndarray | None = None) -> np.ndar
     parks = m.parks
     net_rent = parks.rent[:, None] * (1 - (0.0 if discount is None else discount))
     heads = f.weight[:n] * m.firm_size_people() * f.alive[:n]
-    by_cell = np.zeros((m.n_parks, m.n_sectors))
-    np.add.at(by_cell, (f.park[:n], f.sector[:n]), heads)
+    cell = f.park[:n].astype(np.int64) * m.n_sectors + f.sector[:n]
+    by_cell = np.bincount(cell, weights=heads, minlength=m.n_parks * m.n_sectors).reshape(
+        m.n_parks, m.n_sectors
+    )
     in_park = by_cell / np.maximum(by_cell.sum(axis=1, keepdims=True), 1.0)
     in_city = by_cell.sum(axis=0) / max(by_cell.sum(), 1.0)
     smooth = p.quotient_smoothing

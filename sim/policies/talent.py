@@ -142,8 +142,9 @@ class Talent(Policy):
             (m.month - w.arrived[:n]) < self.eligible_months
         )
         if self.spec.parks is not None or self.spec.sectors is not None:
-            emp = np.where(ok, w.employer[:n], 0)
-            ok &= self.park_mask[m.firms.park[emp]] & self.sector_mask[m.firms.sector[emp]]
+            f = m.firms
+            firm_ok = self.park_mask[f.park[: f.n]] & self.sector_mask[f.sector[: f.n]]
+            ok &= firm_ok[np.where(ok, w.employer[:n], 0)]
         return ok
 
     def monthly_value(self, wage: np.ndarray | float) -> np.ndarray | float:
