@@ -271,3 +271,14 @@ def test_agents_are_mesa_views_of_the_arrays():
     assert firm_staff == pytest.approx(model.workforce)
     model.step()  # views follow departures and arrivals when looked at again
     assert len(model.agents_by_type[Worker]) * model.scale == model.people_in_city
+
+
+def test_staff_counts_kept_up_to_date_equal_a_recount_every_month():
+    """Firms' staff are updated as people are hired, separate and leave: a recount agrees."""
+    from sim.model import ClusterModel
+
+    model = ClusterModel(end="2022-06", rng=7, scale=20)
+    while model.running:
+        model.step()
+        f = model.firms
+        assert (f.staff[: f.n] == model.employed_count()).all(), model.month

@@ -39,6 +39,7 @@ def match_labour(m: ClusterModel) -> None:
     firm_threshold = np.where(alive, f.layoff_share[: f.n] + p.quit_rate, 2.0)
     u = rng.random(n, dtype=np.float32)
     separated = employed & (u < firm_threshold[w.employer[:n]])
+    f.staff[: f.n] -= np.bincount(w.employer[:n][separated], minlength=f.n)[: f.n]  # kept current
     status[separated] = WorkerStatus.SEEKING
     w.employer[:n][separated] = -1
     m.month_flows["separations"] = float(np.count_nonzero(separated) * m.scale)
@@ -66,6 +67,7 @@ def match_labour(m: ClusterModel) -> None:
         firms_hiring = np.repeat(hiring, filled)
         status[hired] = WorkerStatus.EMPLOYED
         w.employer[hired] = firms_hiring
+        f.staff[: f.n] += np.bincount(firms_hiring, minlength=f.n)[: f.n]
         w.hired[hired] = m.month
         first = hired[~w.practitioner[hired]]  # people new to the sector's jobs
         w.practitioner[first] = True
@@ -76,7 +78,6 @@ def match_labour(m: ClusterModel) -> None:
         matches = 0
     m.vacancies_total = v_total - matches
     m.month_flows["hires"] = float(matches * m.scale)
-    f.staff[: f.n] = m.employed_count()
     started = f.alive[: f.n] & ~f.operated[: f.n] & (f.staff[: f.n] > 0)
     f.operated[: f.n] |= started
     m.month_flows["firms_started_operating"] = float(f.weight[: f.n][started].sum())
