@@ -22,6 +22,7 @@ from matplotlib.figure import Figure
 
 from analysis import plots
 from analysis.tables import attainment as attainment_table
+from sim.credibility import trust_statement
 from sim.errors import SettingError
 from sim.outputs import check_output_file, output_file
 from sim.scenario import ScenarioError
@@ -603,6 +604,8 @@ h2 { border-bottom: 2px solid #d8dee8; padding-bottom: 0.2em; margin-top: 2em; }
 #answer { background: #f3f7fc; border-left: 5px solid #2c5d8a; padding: 0.6em 1.2em;
           margin-bottom: 1em; }
 #answer h2 { margin-top: 0.3em; }
+#answer p.trust { font-size: 0.92em; color: #333; border-left: 4px solid #888;
+  padding: 0.3em 0.8em; background: #fafafa; }
 #answer p.warning { background: #fff3cd; border-left: 4px solid #b58100; padding: 0.4em 0.8em; }
 #answer p.lead { font-size: 1.15em; font-weight: 600; }
 nav a { margin-right: 1.2em; color: #2c5d8a; }
@@ -741,6 +744,9 @@ def build_report(folder: str | Path) -> str:
         f"<p class='warning'><strong>Warning:</strong> {_e(w)}</p>"
         for w in results.manifest.get("warnings", [])
     ]
+    trust = trust_statement()
+    if trust:
+        answer.append(f"<p class='trust'>{_e(trust)}</p>")
     answer.append(_scorecard(results))
     answer += [_scenario_answer(results, name) for name in results.names]
     answer.append(

@@ -32,6 +32,12 @@ def add_commands(sub) -> None:
         help="write into an --out folder that is not a cqsim output (keeps its other files)",
     )
     val.add_argument("--workers", type=workers_count, help="processes (default: cores)")
+    val.add_argument(
+        "--ship",
+        action="store_true",
+        help="also write the table to scenarios/validation_baseline.csv, which the report and "
+        "the app read for their statement of how far to trust the model",
+    )
 
 
 def cmd_calibrate(args: argparse.Namespace) -> int:
@@ -84,6 +90,15 @@ def cmd_validate_model(args: argparse.Namespace) -> int:
             f"{'yes' if r.in_90 else 'NO'}"
         )
     print(f"\nwrote {args.out}/validation.csv and validation.png")
+    if args.ship:
+        from sim.credibility import SHIPPED
+        from sim.outputs import output_file
+
+        shipped = scenarios_dir() / SHIPPED
+        header = ",".join(table.columns)
+        with output_file(shipped, option="ship", csv_header=header) as tmp:
+            table.to_csv(tmp, index=False)
+        print(f"wrote {shipped}")
     return 0
 
 

@@ -28,6 +28,7 @@ from sim.app.levers import (
     save_scenario,
 )
 from sim.app.live import AppModel, Trajectory, parameters, scenario_paths, target_table
+from sim.credibility import trust_statement
 from sim.scenario import ScenarioError
 
 PLAY_INTERVAL_MS = 1  # pause between two steps (years) while playing
@@ -204,6 +205,14 @@ def TargetPanel(model: AppModel):
     run, baseline, name = _use_run(model)
     with solara.Card("2025 targets", style=SCROLL):
         solara.HTML(tag="div", unsafe_innerHTML=target_html(run, baseline, name))
+        trust = trust_statement()
+        if trust:
+            solara.HTML(
+                tag="p",
+                unsafe_innerHTML=html.escape(trust),
+                attributes={"id": "cqsim-trust"},
+                style="font-size: 11.5px; color: #444; margin-top: 6px",
+            )
 
 
 def _lever_label(name: str) -> str:
