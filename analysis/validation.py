@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from pathlib import Path
 
 import matplotlib.pyplot as plt
@@ -112,7 +114,7 @@ def trajectory_figure(trajectories: pd.DataFrame, last_year: int = 2025) -> plt.
             if obs_id not in obs.index or int(obs.loc[obs_id, "year"]) > last_year:
                 continue
             soft = "forecast" in obs_id
-            source = str(obs.loc[obs_id, "source"]).split(" (")[0]
+            source = re.split(r" \(|: ", str(obs.loc[obs_id, "source"]))[0]
             label = f"{'expected' if soft else 'observed'} ({source})"
             shown = {c.get_label() for c in ax.collections}
             ax.scatter(

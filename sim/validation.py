@@ -30,10 +30,23 @@ def check_month(value: str) -> str:
     return value
 
 
+CHOICES_LISTED = 12
+"""How many choices an error message lists in full when none is close to what was typed."""
+
+
 def did_you_mean(word: str, options: Iterable[str]) -> str:
-    """'; did you mean 'x'?' for the closest of ``options``, or '' if none is close."""
-    close = difflib.get_close_matches(word, list(options), n=1, cutoff=0.6)
-    return f"; did you mean '{close[0]}'?" if close else ""
+    """'; did you mean 'x'?' for the closest of ``options``; the choices if none is close.
+
+    Short lists (up to ``CHOICES_LISTED``) are named in full when nothing is close, so that a
+    user who guessed a name wrong sees the right ones; long lists give '' then.
+    """
+    options = list(options)
+    close = difflib.get_close_matches(word, options, n=1, cutoff=0.6)
+    if close:
+        return f"; did you mean '{close[0]}'?"
+    if 0 < len(options) <= CHOICES_LISTED:
+        return "; choose from " + ", ".join(f"'{o}'" for o in sorted(options))
+    return ""
 
 
 def field_range(model: type[BaseModel], name: str) -> tuple[float | None, float | None]:

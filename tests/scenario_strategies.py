@@ -151,17 +151,28 @@ def scenario_file(draw) -> tuple[bytes, str | None]:
         for k, v in p.items()
         if isinstance(v, int | float) and not isinstance(v, bool)
     ]
-    if mutation == "out_of_range" and numeric:
-        i, k = draw(st.sampled_from(numeric))
-        _, high = field_range(SPECS[policies[i]["kind"]], k)
-        policies[i][k] = (high * 2 + 1) if high is not None else -1
-    elif mutation == "wrong_type" and numeric:
+    bounded = [
+        (i, k) for i, k in numeric if field_range(SPECS[policies[i]["kind"]], k) != (None, None)
+    ]
+    has_park = any("park" in p or "parks" in p for p in policies)
+    if (
+        (mutation == "out_of_range" and not bounded)
+        or (mutation == "wrong_type" and not numeric)
+        or (mutation == "missing_key" and not policies)
+        or (mutation == "unknown_park" and not has_park)
+    ):
+        mutation = None  # nothing in this file for the mutation to act on: it stays valid
+    if mutation == "out_of_range":
+        i, k = draw(st.sampled_from(bounded))
+        low, high = field_range(SPECS[policies[i]["kind"]], k)
+        policies[i][k] = (high * 2 + 1) if high is not None else low - 1
+    elif mutation == "wrong_type":
         i, k = draw(st.sampled_from(numeric))
         policies[i][k] = str(policies[i][k])
     elif mutation == "unknown_key":
         target = policies[0] if policies else doc
         target[draw(st.sampled_from(["shares", "parc", "ammount", "extend", "polices"]))] = 1
-    elif mutation == "missing_key" and policies:
+    elif mutation == "missing_key":
         required = [
             k
             for k, f in SPECS[policies[0]["kind"]].model_fields.items()
@@ -170,7 +181,7 @@ def scenario_file(draw) -> tuple[bytes, str | None]:
         policies[0].pop(draw(st.sampled_from(required)))
     elif mutation == "bad_month":
         doc["run"]["end"] = draw(st.sampled_from(["2021-13", "2021/06", "21-01", "2020-12"]))
-    elif mutation == "unknown_park" and policies:
+    elif mutation == "unknown_park":
         for p in policies:
             if "parks" in p:
                 p["parks"] = ["jinfeng_sofware"]

@@ -51,6 +51,13 @@ BAD_FILES = [
         "did you mean 'jinfeng_software'?",
         id="unknown-park",
     ),
+    pytest.param(
+        '[[policies]]\nkind = "talent"\nstart = "2023-01"\nend = "2025-12"\n'
+        'sectors = ["software_dev"]\n',
+        "policies[0].sectors[0]",
+        "choose from 'artificial_intelligence'",
+        id="unknown-sector-lists-choices",
+    ),
     pytest.param('[run]\nend = "2023-13"\n', "run.end", "01-12", id="bad-date"),
     pytest.param(
         "[parameters.labour]\nquit_rate = 2\n",
@@ -146,7 +153,8 @@ def test_validate_good_files(baseline_path, scenarios_dir, capsys):
     out = capsys.readouterr().out.splitlines()
     assert len(out) == 2
     assert out[0].startswith(f"ok  {baseline_path}: 'baseline', 2021-01 to 2030-12, scale 10")
-    assert "12 policies" in out[0]
+    blocks = sum(line.strip() == "[[policies]]" for line in baseline_path.read_text().splitlines())
+    assert f"{blocks} policies" in out[0]
     assert out[1].startswith(f"ok  {no_policy}: 'no_policy'")
     assert "0 policies (no policies)" in out[1]
 
@@ -294,7 +302,7 @@ def test_short_run_writes_three_files(baseline_path, tmp_path, capsys):
     assert scenario["name"] == "baseline"
     assert scenario["run"]["start"] == "2021-01"
     assert scenario["run"]["end"] == "2021-06"  # the --end override is in the resolved scenario
-    assert len(scenario["policies"]) == 12
+    assert len(scenario["policies"]) == len(load_scenario(baseline_path).policies)
     assert manifest["seeds"] == seeds
     assert manifest["replicates"] == run_settings.replicates
     for pkg in ("python", "cqsim", "mesa", "numpy", "pandas", "pydantic"):
