@@ -20,8 +20,8 @@ from sim.limits import check_scenario, raise_capacity
 from sim.metrics import METRICS, Recorder
 from sim.month import PROCESSES
 from sim.month.demand import ContractBook
-from sim.month.firms import ramp_table
 from sim.month.initial import populate
+from sim.month.ramp import age_shortfalls
 from sim.params import Parameters, load_parameters
 from sim.policies import PolicySet
 from sim.scenario import Scenario, resolve
@@ -96,7 +96,6 @@ class ClusterModel(mesa.Model):
         self.relative_wage = 1.0  # Chongqing wage level relative to its trend (labour tightness)
         self.tightness = 1.0  # vacancies per job seeker, set by the labour market each month
         self.contracts = ContractBook()
-        self.ramp = ramp_table(self)  # productivity of a new hire by months since hiring
         self.vacancies_total = 0
         self.month_flows: dict[str, float] = {}
         self.costs: dict[str, float] = {}
@@ -220,6 +219,7 @@ class ClusterModel(mesa.Model):
         self.recorder.record(self)
         self.datacollector.collect(self)
         self.month += 1
+        age_shortfalls(self)
         if self.month >= self.n_months:
             self.running = False
 

@@ -137,6 +137,8 @@ class FirmTable(Table):
                 "layoff_share": ("float64", 0.0),
                 "operated": ("bool", False),  # has hired (an operating firm, not a shell)
                 "effective": ("float64", 0.0),  # staff agents at full productivity (new hires ramp)
+                # what the staff's recent hires fall short of full productivity, in agents
+                "ramp_shortfall": ("float64", 0.0),
             },
             capacity,
             limit,

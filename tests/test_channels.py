@@ -242,14 +242,14 @@ def test_talent_costs_are_booked(write_scenario, monkeypatch, component):
         write_scenario, talent(**fields, start="2021-04", end="2022-03"), end="2022-06"
     )
     counted: dict[int, int] = {}  # eligible worker agents the housing subsidy is paid to, by month
-    eligible_workers = Talent.eligible_workers
+    eligible_rows = Talent.eligible_rows
 
-    def count(pol):
-        mask = eligible_workers(pol)
-        counted[pol.model.month] = counted.get(pol.model.month, 0) + int(mask.sum())
-        return mask
+    def count(pol, recent):
+        rows = eligible_rows(pol, recent)
+        counted[pol.model.month] = counted.get(pol.model.month, 0) + rows.size
+        return rows
 
-    monkeypatch.setattr(Talent, "eligible_workers", count)
+    monkeypatch.setattr(Talent, "eligible_rows", count)
     metric = cost_metric("talent")
     for seed in SEEDS[:2]:
         counted.clear()

@@ -119,7 +119,7 @@ low = 0.3
 high = 0.9
 
 [[targets]]
-id = "cq_workforce_2021"
+id = "cq_revenue_2021"
 tolerance = 0.02
 """
 

@@ -1,10 +1,8 @@
 """4. Firms: production, profit, rewards, exit, relocation, and hiring or lay-off plans.
 
 Revenue is what the staff can deliver, capped by demand (the market plus public contracts).
-New hires ramp up: a person hired ``tau`` months ago delivers the share
-theta0 + (1 - theta0)(1 - exp(-tau / T)) of a full person's output
-(``labour.new_hire_productivity``, ``labour.ramp_months``), so a fast-growing firm needs more
-heads for the same revenue, and plans its headcount for the effective staff its demand needs.
+New hires ramp up (:mod:`sim.month.ramp`), so a fast-growing firm needs more heads for the same
+revenue, and plans its headcount for the effective staff its demand needs.
 
 Profit is revenue less wages, rent and other costs, net of what policies pay (the
 ``firm_costs`` hook: rent relief, subsidised computing). Firms exit when cash runs out, when
@@ -22,7 +20,7 @@ import numpy as np
 from sim.month.draws import stochastic_round
 from sim.month.location import relocate_firms
 from sim.month.parks import agent_area, fit_in_parks
-from sim.state import WorkerStatus
+from sim.month.ramp import shortfall
 
 if TYPE_CHECKING:
     from sim.model import ClusterModel
@@ -74,22 +72,10 @@ def operate_firms(m: ClusterModel) -> None:
     plan_staffing(m, wanted, size, effective_people, prod_now, moved_in, rng)
 
 
-def ramp_table(m: ClusterModel) -> np.ndarray:
-    """Productivity of a new hire by months since hiring (0, 1, ...), to full productivity."""
-    lab = m.params.labour
-    months = np.arange(int(np.ceil(10 * lab.ramp_months)) + 2)
-    theta0 = lab.new_hire_productivity
-    return theta0 + (1 - theta0) * (1 - np.exp(-months / max(lab.ramp_months, 1e-9)))
-
-
 def effective_staff(m: ClusterModel) -> np.ndarray:
-    """Staff agents of each firm row at full productivity: each weighted by its ramp-up."""
-    w = m.workers
-    employed = w.status[: w.n] == WorkerStatus.EMPLOYED
-    tenure = np.minimum(m.month - w.hired[: w.n][employed], m.ramp.size - 1).clip(0)
-    return np.bincount(w.employer[: w.n][employed], weights=m.ramp[tenure], minlength=m.firms.n)[
-        : m.firms.n
-    ]
+    """Staff agents of each firm row at full productivity: staff less their ramp-up shortfall."""
+    f = m.firms
+    return np.maximum(f.staff[: f.n] - f.ramp_shortfall[: f.n], 0.0)
 
 
 def plan_staffing(
@@ -113,7 +99,8 @@ def plan_staffing(
     n = f.n
     alive = f.alive[:n]
     parks = m.parks
-    per_head = np.where(size > 0, effective / np.maximum(size, 1e-9), m.ramp[0])
+    new_hire = 1 - shortfall(m, 0)
+    per_head = np.where(size > 0, effective / np.maximum(size, 1e-9), new_hire)
     desired = wanted / prod_now / per_head
     gap = desired - size
     hires = np.where(alive & (gap > 0), gap * p.firms.hiring_speed, 0.0)

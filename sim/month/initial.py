@@ -10,6 +10,7 @@ from scipy.special import ndtri
 from sim.month.draws import firm_pay_and_costs, firm_productivity, stochastic_round
 from sim.month.location import calibrate_park_constants
 from sim.month.parks import occupied_area
+from sim.month.ramp import add_shortfall
 from sim.state import NEVER_ARRIVED, FirmKind, WorkerStatus
 
 if TYPE_CHECKING:
@@ -164,9 +165,13 @@ def populate(m: ClusterModel) -> None:
     employer = np.repeat(rows, agents)
     seekers = round(w0 * p.init.job_seekers_share / k)
     total = employer.size + seekers
-    # Tenure with the current employer: the stationary spread under quits at labour.quit_rate.
-    tenure = rng.geometric(p.labour.quit_rate, employer.size)
-    m.workers.add(
+    # Tenure with the current employer: the stationary spread under quits at labour.quit_rate;
+    # with no quits at all, everyone has been there since the firm was founded.
+    if p.labour.quit_rate > 0:
+        tenure = rng.geometric(p.labour.quit_rate, employer.size)
+    else:
+        tenure = -m.firms.born[employer]
+    rows = m.workers.add(
         total,
         status=np.concatenate(
             [
@@ -180,6 +185,7 @@ def populate(m: ClusterModel) -> None:
         outside_hukou=rng.random(total) < p.init.outside_hukou_share,
         practitioner=True,
     )
+    add_shortfall(m, rows[: employer.size], employer, +1)
 
 
 def pareto_tail(

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from sim.month.draws import stochastic_round
+from sim.month.ramp import add_shortfall
 from sim.state import WorkerStatus
 
 if TYPE_CHECKING:
@@ -38,11 +39,13 @@ def match_labour(m: ClusterModel) -> None:
     alive = f.alive[: f.n]
     firm_threshold = np.where(alive, f.layoff_share[: f.n] + p.quit_rate, 2.0)
     u = rng.random(n, dtype=np.float32)
-    separated = employed & (u < firm_threshold[w.employer[:n]])
-    f.staff[: f.n] -= np.bincount(w.employer[:n][separated], minlength=f.n)[: f.n]  # kept current
+    separated = np.flatnonzero(employed & (u < firm_threshold[w.employer[:n]]))
+    left = w.employer[separated]
+    f.staff[: f.n] -= np.bincount(left, minlength=f.n)[: f.n]  # kept current
+    add_shortfall(m, separated, left, -1)
     status[separated] = WorkerStatus.SEEKING
     w.employer[:n][separated] = -1
-    m.month_flows["separations"] = float(np.count_nonzero(separated) * m.scale)
+    m.month_flows["separations"] = float(separated.size * m.scale)
 
     vac = np.where(f.alive[: f.n], f.vacancies[: f.n], 0)
     seekers = np.flatnonzero(status == WorkerStatus.SEEKING)
@@ -69,6 +72,7 @@ def match_labour(m: ClusterModel) -> None:
         w.employer[hired] = firms_hiring
         f.staff[: f.n] += np.bincount(firms_hiring, minlength=f.n)[: f.n]
         w.hired[hired] = m.month
+        add_shortfall(m, hired, firms_hiring, +1)
         first = hired[~w.practitioner[hired]]  # people new to the sector's jobs
         w.practitioner[first] = True
         outside = int(np.count_nonzero(w.outside_hukou[first]))

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from sim.month.draws import stochastic_round
+from sim.month.ramp import add_shortfall
 from sim.state import NEVER_ARRIVED, WorkerStatus
 
 if TYPE_CHECKING:
@@ -52,8 +53,10 @@ def migrate(m: ClusterModel) -> None:
     threshold = by_status[status]
     m.policies.run("departures", threshold, firm_wage)
     leave = rng.random(n, dtype=np.float32) < threshold
-    left_jobs = w.employer[:n][leave & employed]
+    left_rows = np.flatnonzero(leave & employed)
+    left_jobs = w.employer[left_rows]
     m.firms.staff[: m.firms.n] -= np.bincount(left_jobs, minlength=m.firms.n)[: m.firms.n]
+    add_shortfall(m, left_rows, left_jobs, -1)
     status[leave] = WorkerStatus.GONE
     w.employer[:n][leave] = -1
     m.month_flows["out_migrants"] = float(np.count_nonzero(leave) * k)

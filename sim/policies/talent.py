@@ -133,19 +133,14 @@ class Talent(Policy):
         self._training_carry = 0.0
         self.trained_this_month = 0
 
-    def eligible_workers(self) -> np.ndarray:
-        """Boolean mask over worker rows: employed recent arrivals in eligible firms."""
-        m = self.model
-        w = m.workers
-        n = w.n
-        ok = (w.status[:n] == WorkerStatus.EMPLOYED) & (
-            (m.month - w.arrived[:n]) < self.eligible_months
-        )
-        if self.spec.parks is not None or self.spec.sectors is not None:
-            f = m.firms
-            firm_ok = self.park_mask[f.park[: f.n]] & self.sector_mask[f.sector[: f.n]]
-            ok &= firm_ok[np.where(ok, w.employer[:n], 0)]
-        return ok
+    def eligible_rows(self, recent: np.ndarray) -> np.ndarray:
+        """Worker rows this package pays: of the ``recent`` arrivals in work, those whose
+        employer is in the package's parks and sectors."""
+        if self.spec.parks is None and self.spec.sectors is None:
+            return recent
+        f = self.model.firms
+        firm_ok = self.park_mask[f.park[: f.n]] & self.sector_mask[f.sector[: f.n]]
+        return recent[firm_ok[self.model.workers.employer[recent]]]
 
     def monthly_value(self, wage: np.ndarray | float) -> np.ndarray | float:
         """Yuan per month an eligible person receives at the given gross wage."""
@@ -220,10 +215,15 @@ class Talent(Policy):
         """Each eligible person's subsidy is part of what keeps them; the city pays it."""
         mig = m.params.migration
         w = m.workers
+        employed = w.status[: w.n] == WorkerStatus.EMPLOYED
+        recent: dict[int, np.ndarray] = {}  # employed people who arrived within so many months
         for pol in policies:
             if not pol.active():
                 continue
-            eligible = np.flatnonzero(pol.eligible_workers())
+            months = pol.eligible_months
+            if months not in recent:
+                recent[months] = np.flatnonzero(employed & (w.arrived[: w.n] > m.month - months))
+            eligible = pol.eligible_rows(recent[months])
             wages = firm_wage[w.employer[eligible]]
             value = pol.monthly_value(wages)
             m.book_cost(cls.kind, float(np.sum(value)) * m.scale)
