@@ -55,7 +55,7 @@ def main() -> int:
                 outcomes["completed"] += 1
             except CqsimError:
                 outcomes["refused"] += 1
-            except Exception as exc:  # noqa: BLE001 - the point is to find any other failure
+            except Exception as exc:  # the point is to find any other failure
                 outcomes["failed"] += 1
                 where = traceback.extract_tb(exc.__traceback__)[-1]
                 failures.append(

@@ -289,8 +289,10 @@ def test_staff_counts_kept_up_to_date_equal_a_recount_every_month():
 
 
 def test_ramp_shortfall_kept_per_firm_equals_a_sum_over_each_firms_staff():
-    """The per-firm shortfall of new hires, kept at hires, separations and each month's ageing,
-    equals a sum over every employed person of (1 - theta0) exp(-months since hired / T)."""
+    """Each firm's kept ramp-up shortfall equals a sum over its staff, every month.
+
+    The sum is (1 - theta0) exp(-months since hired / T) over every employed person.
+    """
     from sim.model import ClusterModel
     from sim.state import WorkerStatus
 
