@@ -134,7 +134,7 @@ class Talent(Policy):
         self.trained_this_month = 0
 
     def eligible_rows(self, recent: np.ndarray) -> np.ndarray:
-        """Worker rows this package pays: the ``recent`` arrivals in work in its parks and sectors."""
+        """Worker rows this package pays: ``recent`` arrivals in work in its parks and sectors."""
         if self.spec.parks is None and self.spec.sectors is None:
             return recent
         f = self.model.firms
