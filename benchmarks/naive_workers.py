@@ -290,7 +290,7 @@ class TunedWorker(mesa.Agent):
         """Talent-policy yuan per month this worker receives (0 if not eligible)."""
         m = self.model
         total = 0.0
-        for pol, months, parks, sectors, housing, relief in m.talent:
+        for _pol, months, parks, sectors, housing, relief in m.talent:
             if m.month - self.arrived >= months:
                 continue
             firm = self.employer
