@@ -195,9 +195,10 @@ def _auto_transform(metric: str, targets: pd.DataFrame) -> str:
     if is_stock(metric):
         return "level"
     mine = targets[targets["metric"] == metric]
-    if any(aggregate_rule(a).is_yearly_total for a in mine["aggregate"]):
+    rules = [aggregate_rule(a) for a in mine["aggregate"]]
+    if any(r.is_yearly_total for r in rules):
         return "trailing12"
-    if metric.startswith("policy_cost"):
+    if metric.startswith("policy_cost") or any(r.kind == "sum" for r in rules):
         return "cumulative"
     return "monthly"
 
@@ -248,6 +249,23 @@ def _mark_targets(
             label = (
                 f"{t.year} target: Dec {rule.base_year} ({_human(base)}, median) + "
                 f"{fmt_value(float(t.value))} = {fmt_value(value, unit)}"
+            )
+        elif rule.kind == "sum" and transform == "cumulative":
+            # a sum over several years: the running total at Dec of the year before, plus it
+            base_month = pd.Timestamp(year=rule.first_year - 1, month=12, day=1)
+            at_base = series[series["date"] == base_month]["value"]
+            base = float(at_base.median()) if not at_base.empty else 0.0
+            if at_base.empty and base_month >= start:
+                continue
+            value = base + float(t.value)
+            label = (
+                f"{t.year} target: {sign} {fmt_value(float(t.value), unit)} in "
+                f"{rule.first_year}-{t.year}"
+                + (
+                    f" (on top of {_human(base)} by Dec {rule.first_year - 1}, median)"
+                    if base
+                    else ""
+                )
             )
         elif rule.is_level and transform == "level":
             label = f"{t.year} target: {sign} {fmt_value(value, unit)} in Dec {t.year}"

@@ -205,7 +205,11 @@ def test_target_table_before_the_target_year_is_projected():
     table = target_table(model.trajectory(), base).set_index("target_id")
     assert (table["status"] == "projected").all() and (table["as_of"] == "2023-12").all()
     run = model.trajectory()
-    assert table.loc["cq_operators_2025", "so_far"] == run.series("firms")[35]
+    # operators added 2022-2025: the months of 2022 and 2023 so far
+    started = run.series("firms_started_operating")
+    assert table.loc["cq_operators_2025", "so_far"] == pytest.approx(started[12:36].sum())
+    office = table.loc["cq_office_area_2025"]
+    assert office["so_far"] == run.series("programme_office_area_m2")[35]
     revenue = table.loc["cq_revenue_2025"]
     assert revenue["so_far"] == pytest.approx(run.series("revenue_bn_yuan")[24:36].sum())
     growth = revenue["so_far"] / run.series("revenue_bn_yuan")[12:24].sum()

@@ -21,7 +21,9 @@ BASE_METRICS = [
     "sc_revenue_bn_yuan",
     "workforce",
     "firms",
+    "firms_started_operating",
     "office_area_m2",
+    "programme_office_area_m2",
     "policy_cost_bn_yuan",
 ]
 
@@ -37,7 +39,9 @@ def _value(metric: str, seed: int, i: int) -> float:
         return 250_000 + 2_000 * i * noise
     if metric == "firms":
         return 8_000 + 40 * i
-    if metric == "office_area_m2":
+    if metric == "firms_started_operating":
+        return 200.0  # a month
+    if metric in ("office_area_m2", "programme_office_area_m2"):
         return 1_200_000 + 10_000 * i
     if metric.startswith("policy_cost"):
         return 0.1 * noise
@@ -102,8 +106,19 @@ def test_fan_chart_draws_bands_and_medians_per_scenario(traj):
         .median()
     )
     np.testing.assert_allclose(medians[0].get_ydata(), expected.to_numpy())
-    # firms > 10,000 in Dec 2025: a star at the target value in December 2025
-    assert _stars(ax) == [(_dec(2025), 10_000.0)]
+    # the stock of firms has no target of its own (the > 10,000 target counts operators added)
+    assert _stars(ax) == []
+
+
+def test_fan_chart_operators_target_sits_on_the_running_total_from_2022(traj):
+    """> 10,000 operators added 2022-2025: a cumulative chart, the target stacked on the
+    running total at Dec 2021 (12 months of 200 in the synthetic runs)."""
+    fig = plots.fan_chart(traj, "firms_started_operating")
+    ax = fig.axes[0]
+    assert "cumulative" in ax.get_title()
+    assert _stars(ax) == [(_dec(2025), 2_400 + 10_000.0)]
+    # the running total at Dec 2025: 60 months of 200
+    assert ax.lines[0].get_ydata()[-1] == pytest.approx(12_000)
 
 
 def test_fan_chart_revenue_target_on_the_twelve_month_total(traj):
@@ -136,7 +151,7 @@ def test_fan_chart_new_practitioners_target_is_dec_2021_plus_200k(traj):
 
 
 def test_fan_chart_stock_target_is_a_horizontal_line_to_dec_2025(traj):
-    fig = plots.fan_chart(traj, "office_area_m2")
+    fig = plots.fan_chart(traj, "programme_office_area_m2")
     ax = fig.axes[0]
     (segments,) = [c.get_segments() for c in ax.collections if isinstance(c, LineCollection)]
     (segment,) = segments
@@ -159,10 +174,11 @@ def test_fan_chart_targets_can_be_left_out_and_scenarios_chosen(traj):
 def test_fan_chart_takes_a_runs_targets_table(traj):
     """`sim.run(...).targets` (one row per target id) chooses which targets are marked."""
     table = target_table(traj[traj["scenario"] == "a"])
-    fig = plots.fan_chart(traj, "firms", table)
-    assert _stars(fig.axes[0]) == [(_dec(2025), 10_000.0)]
+    fig = plots.fan_chart(traj, "programme_office_area_m2", table)
+    assert _stars(fig.axes[0]) == [(_dec(2025), 2_000_000.0)]
     only_revenue = table[table["target_id"] == "cq_revenue_2025"]
-    assert _stars(plots.fan_chart(traj, "firms", only_revenue).axes[0]) == []
+    chart = plots.fan_chart(traj, "programme_office_area_m2", only_revenue)
+    assert _stars(chart.axes[0]) == []
 
 
 def test_fan_chart_rejects_unknown_metric_and_transform(traj):
