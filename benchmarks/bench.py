@@ -191,6 +191,52 @@ def scale_check(replicates: int, workers: int) -> list[dict]:
 # ------------------------------------------------------------------ main
 
 
+def startup_seconds(reps: int) -> float:
+    """Median wall time of a whole `cqsim run` process (baseline, default scale, one run)."""
+    import tempfile
+
+    times = []
+    with tempfile.TemporaryDirectory() as tmp:
+        for rep in range(reps):
+            out = Path(tmp) / f"run{rep}"
+            cmd = [
+                sys.executable,
+                "-m",
+                "cqsim",
+                "run",
+                str(BASELINE),
+                "-n",
+                "1",
+                "--out",
+                str(out),
+            ]
+            start = time.perf_counter()
+            subprocess.run(cmd, cwd=ROOT, check=True, capture_output=True)
+            times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def sweep_runs_per_minute(quick: bool) -> dict:
+    """Full-length default-scale runs a minute of a `cqsim sweep` with 2 workers."""
+    import tempfile
+
+    from sweep_bench import run_sweep_process, sweep_file
+
+    points, replicates = (4, 2) if quick else (20, 4)
+    with tempfile.TemporaryDirectory() as tmp:
+        sweep = sweep_file(Path(tmp), "speed", points, replicates, "2030-12")
+        result = run_sweep_process(sweep, Path(tmp) / "speed.duckdb", workers=2)
+    if result["returncode"] != 0:
+        raise RuntimeError(f"the sweep failed: {result['stderr_tail']}")
+    runs = points * replicates
+    return {
+        "runs": runs,
+        "wall_s": result["wall_s"],
+        "runs_per_minute": 60 * runs / result["wall_s"],
+        "parent_peak_rss_mb": result["peak_rss_mb"],
+    }
+
+
 def _versions() -> dict:
     out = {"python": platform.python_version()}
     for pkg in ("mesa", "numpy", "scipy", "pandas"):
@@ -205,7 +251,20 @@ def measure(quick: bool) -> dict:
     full = [_child(1, seed, end) for seed in range(1, reps + 1)]
     default = [model_seconds(10, seed, end) for seed in range(1, (3 if quick else 5) + 1)]
     naive = speedup_vs_naive(20_000 if quick else 100_000, reps)
+    startup = startup_seconds(reps)
+    sweep = sweep_runs_per_minute(quick)
+    ns = statistics.median(r["ns_per_worker_month"] for r in full)
+    floor = statistics.median(r["floor_ns_per_worker_month"] for r in full)
+    ratios = [r["ns_per_worker_month"] / r["floor_ns_per_worker_month"] for r in full]
     return {
+        "ns_per_worker_month_scale1": ns,
+        "floor_ns_per_worker_month": floor,
+        "ratio_to_floor": statistics.median(ratios),
+        "speedup_vs_naive_mesa_tuned": naive["speedup_tuned"],
+        "startup_seconds_default_run": startup,
+        "sweep_runs_per_minute": sweep["runs_per_minute"],
+        "sweep": sweep,
+        "load_average_at_start": os.getloadavg(),
         "full_scale_seconds": statistics.median(r["seconds"] for r in full),
         "full_scale_peak_rss_mb": statistics.median(r["peak_rss_mb"] for r in full),
         "full_scale_people_2030": statistics.median(r["people"] for r in full),
@@ -237,14 +296,35 @@ def main() -> None:
 
     if args.child:
         scale, seed = args.child
-        from sim.runner import simulate
+        from floor import floor_ns_per_worker
+
+        from sim.model import ClusterModel
 
         sc = _scenario(scale, args.end)
         start = time.perf_counter()
-        model = simulate(sc, seed)
+        model = ClusterModel(sc, rng=seed)
+        worker_rows, firm_rows, months = 0, 0, 0
+        while model.running:
+            model.step()
+            worker_rows += model.workers.n
+            firm_rows += model.firms.n
+            months += 1
         seconds = time.perf_counter() - start
         rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-        print(json.dumps({"seconds": seconds, "peak_rss_mb": rss, "people": model.people_in_city}))
+        # the floor in the same process, over arrays of the run's mean worker and firm rows
+        floor = floor_ns_per_worker(worker_rows // months, max(firm_rows // months, 1))
+        print(
+            json.dumps(
+                {
+                    "seconds": seconds,
+                    "peak_rss_mb": rss,
+                    "people": model.people_in_city,
+                    "ns_per_worker_month": 1e9 * seconds / worker_rows,
+                    "mean_worker_rows": worker_rows / months,
+                    "floor_ns_per_worker_month": floor,
+                }
+            )
+        )
         return
     if args.scale_check:
         rows = scale_check(replicates=20, workers=os.cpu_count() or 1)
@@ -270,6 +350,16 @@ def main() -> None:
         f"speed-up {nb['speedup']:.0f}x"
     )
     print(f"default scale, whole model: {result['default_scale_seconds']:.2f} s")
+    print(
+        f"scale 1: {result['ns_per_worker_month_scale1']:.1f} ns per worker row-month, floor "
+        f"{result['floor_ns_per_worker_month']:.1f} ns: {result['ratio_to_floor']:.2f}x the floor"
+    )
+    print(
+        f"tuned Mesa yardstick: {result['speedup_vs_naive_mesa_tuned']:.0f}x; "
+        f"`cqsim run` whole process: {result['startup_seconds_default_run']:.2f} s; "
+        f"sweep: {result['sweep_runs_per_minute']:.0f} runs/min "
+        f"(load {result['load_average_at_start'][0]:.2f})"
+    )
 
 
 if __name__ == "__main__":
