@@ -29,7 +29,17 @@ from sim.state import FirmTable, ParkTable, TableFull, WorkerStatus, WorkerTable
 
 # Random streams: one per process and month, so that a policy that changes the draws of one
 # process in one month leaves every other draw of the run unchanged (common random numbers).
-STREAMS = ("init", "demand", "scenarios", "firms", "relocation", "entry", "labour", "migration")
+STREAMS = (
+    "init",
+    "demand",
+    "scenarios",
+    "firms",
+    "relocation",
+    "entry",
+    "labour",
+    "migration",
+    "branches",  # appended: the streams before it keep their keys
+)
 SETTINGS = ("scale", "end", "posterior")  # run settings a caller may give as keywords
 
 

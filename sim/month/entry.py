@@ -214,7 +214,9 @@ def enter_firms(m: ClusterModel) -> None:
     created += spawn_firms(
         m, inbound, e.inbound_size_median, e.inbound_size_sigma, FirmKind.INBOUND, rng
     )
-    created += spawn_branches(m, rng)
+    # branches draw from a stream of their own: whether a giant arrives this month does not
+    # depend on how many start-ups the month had, so scenarios compared on a seed share them
+    created += spawn_branches(m, m.stream("branches"))
     created += m.policies.total("entry", rng)
     m.month_flows["firm_entries"] = created
     # Registrations also count the firms registered that never start operating (SAIC's 2017

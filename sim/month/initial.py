@@ -167,10 +167,12 @@ def populate(m: ClusterModel) -> None:
     total = employer.size + seekers
     # Tenure with the current employer: the stationary spread under quits at labour.quit_rate;
     # with no quits at all, everyone has been there since the firm was founded.
+    # time in the job: geometric at the quit rate, never longer than the firm has existed
+    firm_age = -m.firms.born[employer]
     if p.labour.quit_rate > 0:
-        tenure = rng.geometric(p.labour.quit_rate, employer.size)
+        tenure = np.minimum(rng.geometric(p.labour.quit_rate, employer.size), firm_age)
     else:
-        tenure = -m.firms.born[employer]
+        tenure = firm_age
     rows = m.workers.add(
         total,
         status=np.concatenate(
