@@ -49,6 +49,12 @@ LABELS: dict[str, tuple[str, str]] = {
     "job_seekers": ("Job seekers", "people"),
     "mean_wage_yuan": ("Mean monthly wage", "yuan"),
     "sc_firms": ("Science City firms", "firms"),
+    "firms_started_operating": ("Firms starting to operate (first hire)", "firms"),
+    "programme_office_area_m2": ("Office space of the programme's buildings (满天星)", "m²"),
+    "sc_software_revenue_bn_yuan": ("Science City software business revenue", "bn yuan"),
+    "software_revenue_bn_yuan": ("Software business revenue", "bn yuan"),
+    "firm_registrations": ("Firms registered", "firms"),
+    "firms_above_designated_size": ("Firms above designated size (>= 20 m yuan)", "firms"),
 }
 KIND_LABELS = {**POLICY_LABELS, "total": "total"}
 TRANSFORM_NOTES = {
