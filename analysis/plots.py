@@ -233,6 +233,7 @@ def _mark_targets(
     start = series["date"].min()
     for t in targets[targets["metric"] == metric].itertuples():
         when = pd.Timestamp(year=int(t.year), month=12, day=1)
+        line_start = start
         unit = metric_label(metric)[1]
         value = float(t.value)
         sign = ">" if t.comparison == ">" else "≥"
@@ -264,6 +265,7 @@ def _mark_targets(
             if at_base.empty and base_month >= start:
                 continue
             value = base + float(t.value)
+            line_start = max(start, base_month)  # the line runs over the years it counts
             label = (
                 f"{t.year} target: {sign} {fmt_value(float(t.value), unit)} in "
                 f"{rule.first_year}-{t.year}"
@@ -277,7 +279,7 @@ def _mark_targets(
             label = f"{t.year} target: {sign} {fmt_value(value, unit)} in Dec {t.year}"
         else:
             continue  # e.g. a yearly total has no honest place on a cumulative chart
-        ax.hlines(value, start, when, colors="#b2182b", linestyles="--", linewidth=1.3)
+        ax.hlines(value, line_start, when, colors="#b2182b", linestyles="--", linewidth=1.3)
         ax.plot([when], [value], marker="*", markersize=15, color="#b2182b", zorder=5)
         handles.append(
             Line2D([], [], color="#b2182b", linestyle="--", marker="*", markersize=11, label=label)
