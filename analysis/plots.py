@@ -24,7 +24,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
-from matplotlib.ticker import FuncFormatter
+from matplotlib.ticker import FuncFormatter, NullFormatter
 
 from sim.metrics import METRICS, is_stock
 from sim.outputs import GENERATOR, output_file
@@ -81,6 +81,20 @@ def _figure(width: float, height: float) -> Figure:
     fig = Figure(figsize=(width, height), layout="constrained")
     FigureCanvasAgg(fig)
     return fig
+
+
+def year_axis(ax: Axes) -> None:
+    """Years as spans: grid lines on 1 January, each year's label in the middle of its span.
+
+    So a December figure (a target at Dec 2025) stands in the span labelled with its own year,
+    not beside the next year's tick.
+    """
+    ax.xaxis.set_major_locator(mdates.YearLocator(month=1, day=1))
+    ax.xaxis.set_major_formatter(NullFormatter())
+    ax.xaxis.set_minor_locator(mdates.YearLocator(month=7, day=1))
+    ax.xaxis.set_minor_formatter(mdates.DateFormatter("%Y"))
+    ax.tick_params(axis="x", which="minor", length=0)
+    ax.tick_params(axis="x", which="major", length=4)
 
 
 def metric_label(metric: str) -> tuple[str, str]:
@@ -412,9 +426,7 @@ def fan_chart(
         handles += _mark_observations(ax, metric, transform)
         fig.legend(handles=handles, loc="outside lower center", ncols=2, fontsize=8, frameon=False)
         _human_axis(ax)
-        locator = mdates.AutoDateLocator(minticks=4, maxticks=12)
-        ax.xaxis.set_major_locator(locator)
-        ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
+        year_axis(ax)
         ax.set_xlabel("")
         ax.set_ylabel(unit)
         reps = ", ".join(sorted({str(n) for n in n_reps.to_numpy()}))

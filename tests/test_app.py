@@ -351,3 +351,20 @@ def test_app_in_chromium_offline(browser, tmp_path):
     output = "".join(proc.output)
     assert proc.returncode == 0, output
     assert "Traceback" not in output and output.rstrip().endswith("cqsim app stopped"), output
+
+
+def test_app_charts_put_december_2025_in_the_span_labelled_2025():
+    from sim.app.charts import CHARTS, LiveChart
+
+    model = AppModel()
+    base = baseline_run("baseline", model.seed, model.scale)
+    metric, how, title = next((m, h, t) for m, h, t in CHARTS if m == "revenue_bn_yuan")
+    chart = LiveChart(base, "baseline", metric, how, title)
+    chart.png(base)
+    ax = chart.ax
+    (star_x,) = [x for x in chart.stars.get_xdata() if x < 2027]
+    grid = sorted(ax.get_xticks())
+    labels = {t.get_position()[0]: t.get_text() for t in ax.get_xticklabels(minor=True)}
+    assert not [t.get_text() for t in ax.get_xticklabels() if t.get_text()]  # no label on 1 Jan
+    left = max(g for g in grid if g < star_x)
+    assert labels.get(left + 0.5) == "2025", (star_x, labels)

@@ -360,3 +360,24 @@ def test_plot_functions_are_exported_from_analysis():
         assert callable(getattr(analysis, name))
     with pytest.raises(AttributeError):
         analysis.no_such_function  # noqa: B018
+
+
+def _year_of_span(ax, x: float) -> str:
+    """The year label of the span (between two 1-January grid lines) that ``x`` falls in."""
+    ax.figure.canvas.draw()
+    grid = sorted(ax.xaxis.get_majorticklocs())
+    labels = {round(t.get_position()[0], 6): t.get_text() for t in ax.get_xticklabels(minor=True)}
+    left = max(g for g in grid if g < x)
+    right = min(g for g in grid if g >= x)
+    inside = [text for pos, text in labels.items() if left < pos < right and text]
+    assert len(inside) == 1, (left, right, labels)
+    return inside[0]
+
+
+def test_a_december_target_stands_in_its_own_years_span(traj):
+    fig = plots.fan_chart(traj, "revenue_bn_yuan")
+    ax = fig.axes[0]
+    ((x, _),) = _stars(ax)
+    assert _year_of_span(ax, x) == "2025"
+    # no label sits on a 1-January grid line (where Dec 2025 would read as 2026)
+    assert not [t for t in ax.get_xticklabels() if t.get_text()]

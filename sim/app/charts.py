@@ -27,10 +27,14 @@ HEADROOM = 1.08  # the y axis reaches this far above the highest value shown
 # (metric, how it is shown, title)
 CHARTS = [
     ("revenue_bn_yuan", "trailing12", "Revenue in the last 12 months (bn yuan)"),
-    ("sc_revenue_bn_yuan", "trailing12", "Science City revenue, last 12 months (bn yuan)"),
-    ("workforce", "level", "Workforce (people)"),
-    ("firms", "level", "Firms"),
-    ("office_area_m2", "level", "Office area in parks (m²)"),
+    (
+        "sc_software_revenue_bn_yuan",
+        "trailing12",
+        "Science City software revenue, last 12 months (bn yuan)",
+    ),
+    ("workforce", "level", "Practitioners (people)"),
+    ("firms_started_operating", "cumulative", "Firms started operating since 2021"),
+    ("programme_office_area_m2", "level", "Office space of the programme's buildings (m²)"),
     ("policy_cost_bn_yuan", "cumulative", "Policy cost since 2021 (bn yuan)"),
 ]
 
@@ -79,8 +83,9 @@ def target_levels(metric: str, run: Trajectory, baseline: Trajectory) -> list[tu
     """(year, level) of each stated target of a metric, in the metric's charted terms.
 
     A yearly revenue target is the 12-month sum at December; a change target (new
-    practitioners) sits on top of the run's own level in its base December (the baseline's
-    until the run gets there).
+    practitioners) sits on top of the run's own level in its base December, and a sum over
+    several years (operators added 2022-2025) on top of the running total at December of the
+    year before (the baseline's until the run gets there).
     """
     out = []
     for t in stated_targets().itertuples():
@@ -94,6 +99,13 @@ def target_levels(metric: str, run: Trajectory, baseline: Trajectory) -> list[tu
                 continue
             source = run if run.months > base else baseline
             value += float(source.series(metric)[base])
+        elif rule.kind == "sum" and rule.first_year is not None:
+            # a sum over several years, on a cumulative chart: on top of the running total at
+            # December of the year before (the baseline's until the run gets there)
+            base = run.month_index(rule.first_year - 1)
+            if base is not None:
+                source = run if run.months > base else baseline
+                value += float(np.sum(source.series(metric)[: base + 1]))
         out.append((int(t.year), value))
     return out
 
@@ -133,7 +145,14 @@ class LiveChart:
             ]
             ax.set_title(title, loc="left", fontsize=9, fontweight="bold")
             first, last = int(self.years[0]), int(np.ceil(self.years[-1]))
-            ax.set_xticks(range(first, last + 1, 2))
+            # years as spans: grid on 1 January, each label mid-span, so Dec 2025 (2026.0, the
+            # end of the month) closes the span labelled 2025
+            ax.set_xticks(range(first, last + 1))
+            ax.set_xticklabels([])
+            labelled = range(first, last, 2 if last - first > 6 else 1)
+            ax.set_xticks([y + 0.5 for y in labelled], minor=True)
+            ax.set_xticklabels([str(y) for y in labelled], minor=True)
+            ax.tick_params(axis="x", which="minor", length=0)
             ax.set_xlim(first, last)
             ax.yaxis.set_major_formatter(mpl.ticker.FuncFormatter(_compact))
             ax.grid(alpha=0.3)
