@@ -30,6 +30,7 @@ from sim.app.levers import (
 from sim.app.live import AppModel, Trajectory, parameters, scenario_paths, target_table
 from sim.credibility import trust_statement
 from sim.scenario import ScenarioError
+from sim.targets import load_observations
 
 PLAY_INTERVAL_MS = 1  # pause between two steps (years) while playing
 SCROLL = {"height": "100%", "overflow-y": "auto"}  # a panel scrolls inside its grid cell
@@ -82,13 +83,18 @@ def _fmt(value: float | None) -> str:
     return f"{value:,.0f}" if abs(value) >= 100 else f"{value:,.1f}"
 
 
-TARGET_LABELS = {
-    "cq_revenue_2025": "Revenue in 2025",
-    "sc_revenue_2025": "Science City revenue in 2025",
-    "cq_new_practitioners_2025": "New practitioners, Dec 2021 to Dec 2025",
-    "cq_office_area_2025": "Office area in parks, Dec 2025",
-    "cq_operators_2025": "Firms, Dec 2025",
-}
+def _target_labels() -> dict[str, str]:
+    """Each target's short label, as scenarios/observations.csv states it (without its unit)."""
+    obs = load_observations()
+    rows = obs[obs["kind"] == "target"]
+    labels = {}
+    for t in rows.itertuples():
+        label = str(t.label).removesuffix(f", {t.unit}")
+        labels[t.id] = label[:1].upper() + label[1:]
+    return labels
+
+
+TARGET_LABELS = _target_labels()
 TABLE_CSS = """
 #cqsim-targets { border-collapse: collapse; font-size: 12.5px; width: 100%; line-height: 1.25; }
 #cqsim-targets th, #cqsim-targets td { padding: 2px 5px; border-bottom: 1px solid #ddd;
