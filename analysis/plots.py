@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import io
+import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -124,14 +125,30 @@ def display_name(scenario: str) -> str:
     return scenario
 
 
+SHIPPED_COLORS = ("baseline", "talent_package", "rent_cut_jinfeng", "double_scenarios")
+"""The shipped scenarios' places in the palette: each keeps its colour in every figure."""
+NO_POLICY_GREY = (0.45, 0.45, 0.45)
+
+
+def scenario_color(name: str) -> tuple[float, float, float]:
+    """One colour-blind-safe colour per scenario name, the same in every plot and report.
+
+    The shipped scenarios have fixed places; any other name gets one of the remaining colours
+    by a stable hash of its name; no policy (the file, or a same-seed counterfactual) is grey.
+    """
+    if name.endswith(COUNTERFACTUAL_SUFFIX) or name == "no_policy":
+        return NO_POLICY_GREY
+    palette = sns.color_palette("colorblind", 10)
+    palette = [c for i, c in enumerate(palette) if i != 7]  # the palette's own grey
+    if name in SHIPPED_COLORS:
+        return tuple(palette[SHIPPED_COLORS.index(name)])
+    rest = palette[len(SHIPPED_COLORS) :]
+    return tuple(rest[zlib.crc32(name.encode("utf-8")) % len(rest)])
+
+
 def _scenario_colors(names: list[str]) -> dict[str, tuple]:
-    """Colour-blind-safe colours per scenario; the no-policy counterfactual is grey."""
-    policy = [n for n in names if not n.endswith(COUNTERFACTUAL_SUFFIX)]
-    palette = sns.color_palette("colorblind", max(len(policy), 1))
-    colors = {n: palette[i] for i, n in enumerate(policy)}
-    for n in names:
-        colors.setdefault(n, (0.45, 0.45, 0.45))
-    return colors
+    """Each scenario's colour (:func:`scenario_color`), for the names of one figure."""
+    return {n: scenario_color(n) for n in names}
 
 
 def _human(value: float, _pos: object = None) -> str:

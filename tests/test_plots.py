@@ -381,3 +381,18 @@ def test_a_december_target_stands_in_its_own_years_span(traj):
     assert _year_of_span(ax, x) == "2025"
     # no label sits on a 1-January grid line (where Dec 2025 would read as 2026)
     assert not [t for t in ax.get_xticklabels() if t.get_text()]
+
+
+def test_a_scenario_keeps_its_colour_whatever_else_is_shown(traj):
+    import matplotlib.colors as mcolors
+
+    def median_colors(fig) -> list:
+        return [mcolors.to_rgb(line.get_color()) for line in fig.axes[0].lines[:2]]
+
+    both = median_colors(plots.fan_chart(traj, "firms"))
+    alone = median_colors(plots.fan_chart(traj, "firms", scenarios=["b"]))
+    assert both[1] == alone[0] == pytest.approx(plots.scenario_color("b"))
+    assert both[0] != both[1]
+    # the shipped scenarios have fixed places; no policy is grey
+    assert plots.scenario_color("talent_package") != plots.scenario_color("baseline")
+    assert plots.scenario_color("no_policy") == plots.scenario_color("baseline__no_policy")
