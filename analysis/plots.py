@@ -84,12 +84,20 @@ def _figure(width: float, height: float) -> Figure:
     return fig
 
 
-def year_axis(ax: Axes) -> None:
+def year_axis(
+    ax: Axes, first: pd.Timestamp | None = None, last: pd.Timestamp | None = None
+) -> None:
     """Years as spans: grid lines on 1 January, each year's label in the middle of its span.
 
     So a December figure (a target at Dec 2025) stands in the span labelled with its own year,
-    not beside the next year's tick.
+    not beside the next year's tick. Given the first and last dates shown, the axis runs over
+    whole years, so the first and last spans carry their labels too.
     """
+    if first is not None and last is not None:
+        ax.set_xlim(
+            pd.Timestamp(year=first.year, month=1, day=1),
+            pd.Timestamp(year=last.year + 1, month=1, day=1),
+        )
     ax.xaxis.set_major_locator(mdates.YearLocator(month=1, day=1))
     ax.xaxis.set_major_formatter(NullFormatter())
     ax.xaxis.set_minor_locator(mdates.YearLocator(month=7, day=1))
@@ -443,7 +451,7 @@ def fan_chart(
         handles += _mark_observations(ax, metric, transform)
         fig.legend(handles=handles, loc="outside lower center", ncols=2, fontsize=8, frameon=False)
         _human_axis(ax)
-        year_axis(ax)
+        year_axis(ax, q["date"].min(), q["date"].max())
         ax.set_xlabel("")
         ax.set_ylabel(unit)
         reps = ", ".join(sorted({str(n) for n in n_reps.to_numpy()}))
