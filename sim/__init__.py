@@ -13,6 +13,7 @@ from sim._lazy import lazy_exports
 _EXPORTS = {
     "METRICS": "sim.metrics",
     "ClusterModel": "sim.model",
+    "ClusterSim": "sim.core",
     "Parameters": "sim.params",
     "load_parameters": "sim.params",
     "RunResult": "sim.runner",
@@ -27,6 +28,7 @@ _EXPORTS = {
 __all__ = sorted(_EXPORTS)
 
 if TYPE_CHECKING:  # for type checkers and editors: the same names, imported eagerly
+    from sim.core import ClusterSim as ClusterSim
     from sim.metrics import METRICS as METRICS
     from sim.model import ClusterModel as ClusterModel
     from sim.params import Parameters as Parameters

@@ -14,7 +14,7 @@ from sim.policies import KINDS, cost_metric
 from sim.state import WorkerStatus
 
 if TYPE_CHECKING:
-    from sim.model import ClusterModel
+    from sim.core import ClusterSim
 
 METRICS: dict[str, str] = {
     "revenue_bn_yuan": "revenue of the sector's firms in the month, bn yuan",
@@ -142,7 +142,7 @@ class Recorder:
     It reads the model and never changes it.
     """
 
-    def __init__(self, model: ClusterModel):
+    def __init__(self, model: ClusterSim):
         self.names = metric_names(model.params.park_ids)
         self.index = {name: i for i, name in enumerate(self.names)}
         self.values = np.full((model.n_months, len(self.names)), np.nan)
@@ -152,7 +152,7 @@ class Recorder:
         """A metric's value in the last month recorded."""
         return float(self.values[self.last, self.index[metric]])
 
-    def record(self, m: ClusterModel) -> None:
+    def record(self, m: ClusterSim) -> None:
         """Write the current month's row."""
         f = m.firms
         parks = m.parks

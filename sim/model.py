@@ -1,9 +1,9 @@
-"""The cluster model: a Mesa model stepping one month at a time over structure-of-arrays state.
+"""The cluster as a Mesa model: :class:`~sim.core.ClusterSim` with agents and a DataCollector.
 
-A step is one month: the named processes of :mod:`sim.month` in order, then the record of
-every metric (:class:`~sim.metrics.Recorder`), which Mesa's :class:`~mesa.DataCollector` also
-reads for the headline metrics. Parks, firms and workers are Mesa agents that are views onto
-rows of the model's tables (:mod:`sim.agents`), built when someone looks at them.
+A step is one month of the simulation core, then Mesa's :class:`~mesa.DataCollector` reads the
+headline metrics from the record. Parks, firms and workers are Mesa agents that are views onto
+rows of the model's tables (:mod:`sim.agents`), built when someone looks at them. The command
+line and sweeps run the core itself, which does not import Mesa; both give the same numbers.
 """
 
 from __future__ import annotations
@@ -15,36 +15,17 @@ import mesa
 import numpy as np
 
 from sim.agents import Firm, Park, Worker
-from sim.calendar import format_month, month_dates, parse_month
-from sim.limits import check_scenario, raise_capacity
-from sim.metrics import METRICS, Recorder
-from sim.month import PROCESSES
-from sim.month.demand import ContractBook
-from sim.month.initial import populate
-from sim.month.ramp import age_shortfalls
-from sim.params import Parameters, load_parameters
-from sim.policies import PolicySet
-from sim.scenario import Scenario, resolve
-from sim.state import FirmTable, ParkTable, TableFull, WorkerStatus, WorkerTable
+from sim.core import SETTINGS, STREAMS, ClusterSim
+from sim.metrics import METRICS
+from sim.params import Parameters
+from sim.scenario import Scenario
+from sim.state import WorkerStatus
 
-# Random streams: one per process and month, so that a policy that changes the draws of one
-# process in one month leaves every other draw of the run unchanged (common random numbers).
-STREAMS = (
-    "init",
-    "demand",
-    "scenarios",
-    "firms",
-    "relocation",
-    "entry",
-    "labour",
-    "migration",
-    "branches",  # appended: the streams before it keep their keys
-)
-SETTINGS = ("scale", "end", "posterior")  # run settings a caller may give as keywords
+__all__ = ["SETTINGS", "STREAMS", "ClusterModel"]
 
 
-class ClusterModel(mesa.Model):
-    """Chongqing's software and information-services cluster, month by month.
+class ClusterModel(ClusterSim, mesa.Model):
+    """Chongqing's software and information-services cluster, month by month, as a Mesa model.
 
     Mesa's conventions hold: ``ClusterModel(rng=3)`` is the shipped baseline with seed 3, and
     ``mesa.batch_run(ClusterModel, parameters={"scale": [10, 20]}, rng=[1, 2])`` runs it.
@@ -69,116 +50,14 @@ class ClusterModel(mesa.Model):
         params: Parameters | None = None,
         **settings,
     ):
-        super().__init__(rng=rng)
-        self.seed = int(self._seed)
-        base = params if params is not None else load_parameters()
-        scenario = _resolved(scenario, self.seed, base, settings)
-        self.cq_scenario = scenario
-        self.params = scenario.params(base)
-        check_scenario(scenario, self.params)
-        self.scale = int(scenario.run.scale)
-        self.start_month = parse_month(scenario.run.start)
-        self.end_month = parse_month(scenario.run.end)
-        self.n_months = self.end_month - self.start_month + 1
-        self.dates = month_dates(self.start_month, self.end_month)
-        self.month = 0  # model month being simulated (0 = the start month)
-        self.running = True
-
-        p = self.params
-        self.n_parks = len(p.parks)
-        self.n_sectors = len(p.sectors)
-        self.parks = ParkTable(p.parks, p.sectors)
-        # Each sector's market growth (1/yr) and revenue per person relative to the city's; the
-        # labour-intensive segment's come from parameters (they are calibrated and assumed).
-        li = np.array([s.labour_intensive for s in p.sectors])
-        growth = np.array([s.demand_growth for s in p.sectors]) * p.demand.growth_scale
-        self.sector_growth = np.where(li, p.segments.labour_intensive_growth, growth)
-        self.sector_productivity = np.where(
-            li,
-            p.segments.labour_intensive_productivity,
-            np.array([s.productivity for s in p.sectors]),
-        )
-        self.sector_share = np.array([s.share_2021 for s in p.sectors])
-        self.sector_share = self.sector_share / self.sector_share.sum()
-        limits = p.limits
-        self.firms = FirmTable(limit=int(limits.max_firm_agents))
-        self.workers = WorkerTable(limit=int(limits.max_worker_agents))
-        self.relative_wage = 1.0  # Chongqing wage level relative to its trend (labour tightness)
-        self.tightness = 1.0  # vacancies per job seeker, set by the labour market each month
-        self.contracts = ContractBook()
-        self.vacancies_total = 0
-        self.month_flows: dict[str, float] = {}
-        self.costs: dict[str, float] = {}
-        self.policies = PolicySet(scenario.policies, self)
-
-        self.park_agents = [Park(self, i) for i in range(self.n_parks)]
+        mesa.Model.__init__(self, rng=rng)
         self._firm_views: dict[int, Firm] = {}
         self._worker_views: dict[int, Worker] = {}
-        try:
-            populate(self)
-        except TableFull as full:
-            self._stopped_at(full)
-        self.policies.run("setup")
-        self.recorder = Recorder(self)
+        ClusterSim.__init__(self, scenario, seed=int(self._seed), params=params, **settings)
+        self.park_agents = [Park(self, i) for i in range(self.n_parks)]
         self.datacollector = mesa.DataCollector(
             model_reporters={name: functools.partial(_latest, name) for name in METRICS}
         )
-
-    # ------------------------------------------------------------------ helpers
-
-    def stream(self, name: str) -> np.random.Generator:
-        """Random generator for one process in the current month."""
-        key = (STREAMS.index(name), self.month)
-        return np.random.default_rng(np.random.SeedSequence(self.seed, spawn_key=key))
-
-    def book_cost(self, kind: str, yuan: float) -> None:
-        """Add public spending of one policy kind to this month's ledger."""
-        self.costs[kind] = self.costs.get(kind, 0.0) + float(yuan)
-
-    @property
-    def years_elapsed(self) -> float:
-        """Years since the start of the run, at the current month."""
-        return self.month / 12.0
-
-    @property
-    def productivity_index(self) -> float:
-        """Nominal revenue per person relative to the start."""
-        return (1 + self.params.economy.productivity_growth) ** self.years_elapsed
-
-    @property
-    def wage_index(self) -> float:
-        """City-wide wage level (yuan/month) for a firm with premium 1."""
-        e = self.params.economy
-        return (
-            e.wage_2021_yuan_month * (1 + e.wage_growth) ** self.years_elapsed * self.relative_wage
-        )
-
-    def firm_productivity(self) -> np.ndarray:
-        """Revenue per person per month (yuan) each firm row can deliver where it is now."""
-        f = self.firms
-        return (
-            f.productivity[: f.n]
-            * self.parks.productivity[f.park[: f.n]]
-            * (self.productivity_index)
-        )
-
-    def firm_size_people(self) -> np.ndarray:
-        """Headcount in people of one firm of each row (staff agents x scale / weight)."""
-        f = self.firms
-        return f.staff[: f.n] * self.scale / f.weight[: f.n]
-
-    def firm_wage(self) -> np.ndarray:
-        """Monthly gross wage (yuan) paid by each firm row."""
-        f = self.firms
-        return self.wage_index * f.wage_premium[: f.n]
-
-    def employed_count(self) -> np.ndarray:
-        """Worker agents employed by each firm row."""
-        w = self.workers
-        emp = w.employer[: w.n][w.status[: w.n] == WorkerStatus.EMPLOYED]
-        return np.bincount(emp, minlength=self.firms.n)[: self.firms.n]
-
-    # ------------------------------------------------------------------ Mesa views
 
     def firm_view(self, row: int) -> Firm | None:
         """The Firm agent of a firm row (made on first look); None once the firm has closed."""
@@ -214,54 +93,12 @@ class ClusterModel(mesa.Model):
         self.sync_agents()
         return super().agents_by_type
 
-    # ------------------------------------------------------------------ the month
-
     def step(self) -> None:
-        """Advance one month: the processes of :mod:`sim.month`, then the record."""
-        if self.month >= self.n_months:
-            self.running = False
-            return
-        try:
-            for process in PROCESSES:
-                process(self)
-        except TableFull as full:
-            self._stopped_at(full)
-        self.recorder.record(self)
-        self.datacollector.collect(self)
-        self.month += 1
-        age_shortfalls(self)
-        if self.month >= self.n_months:
-            self.running = False
-
-    def _stopped_at(self, full: TableFull) -> None:
-        """Raise the ResourceLimitError of a table that reached its limit this month."""
-        month = format_month(self.start_month + self.month)
-        raise_capacity(self.cq_scenario, full.table, full.limit, month, self.scale)
-
-    def run(self) -> None:
-        """Run to the scenario's end month."""
-        while self.running:
-            self.step()
-
-    # ------------------------------------------------------------------ summaries
-
-    @property
-    def people_in_city(self) -> int:
-        """People in the city's software labour market (employed + seeking)."""
-        w = self.workers
-        return int(np.count_nonzero(w.status[: w.n] != WorkerStatus.GONE)) * self.scale
-
-    @property
-    def workforce(self) -> int:
-        """People employed by the sector's firms."""
-        w = self.workers
-        return int(np.count_nonzero(w.status[: w.n] == WorkerStatus.EMPLOYED)) * self.scale
-
-    @property
-    def job_seekers(self) -> int:
-        """People looking for a job in the sector."""
-        w = self.workers
-        return int(np.count_nonzero(w.status[: w.n] == WorkerStatus.SEEKING)) * self.scale
+        """Advance one month of the simulation; Mesa's DataCollector reads its record."""
+        recorded = self.month < self.n_months
+        ClusterSim.step(self)
+        if recorded:
+            self.datacollector.collect(self)
 
 
 def _latest(metric: str, model: ClusterModel) -> float:
@@ -278,34 +115,3 @@ def _sync(views: dict, keys: np.ndarray, make) -> None:
         keys = keys[~np.isin(keys, have)]
     for key in keys.tolist():
         views[key] = make(key)
-
-
-def _resolved(
-    scenario: Scenario | str | Path | None, seed: int, params: Parameters, settings: dict
-) -> Scenario:
-    """The scenario a model runs: as given, or a file resolved and drawn as `cqsim run` does."""
-    run = {k: settings.pop(k) for k in SETTINGS if k in settings}
-    overrides = {key.replace("__", ".", 1): value for key, value in settings.items()}
-    unknown = [key for key in overrides if key not in params.specs]
-    if unknown:
-        raise TypeError(
-            f"unknown keyword {unknown[0].replace('.', '__', 1)!r}: give run settings "
-            f"({', '.join(SETTINGS)}) or parameters as group__name"
-        )
-    if isinstance(scenario, Scenario) and not run:
-        resolved = scenario
-    else:
-        if scenario is None:
-            from sim.params import scenarios_dir
-
-            scenario = scenarios_dir() / "baseline.toml"
-        resolved = resolve(scenario, params=params, **run)
-        from sim.posterior import with_posterior_draw
-
-        resolved = with_posterior_draw(resolved, seed, params)
-    if overrides:
-        from sim.scenario import check_overrides
-
-        checked = check_overrides("keyword arguments", overrides, params)
-        resolved = resolved.model_copy(update={"parameters": {**resolved.parameters, **checked}})
-    return resolved

@@ -14,9 +14,9 @@ import numpy as np
 import pandas as pd
 
 from sim.calendar import parse_month
+from sim.core import ClusterSim
 from sim.errors import RunFailed, SettingError
 from sim.limits import fiscal_warnings
-from sim.model import ClusterModel
 from sim.outputs import output_folder
 from sim.params import Parameters, load_parameters
 from sim.pool import process_pool
@@ -51,9 +51,9 @@ def simulate(
     seed: int,
     params: Parameters | None = None,
     on_month: Callable[[], None] | None = None,
-) -> ClusterModel:
+) -> ClusterSim:
     """Run one replicate to the end and return the finished model."""
-    model = ClusterModel(scenario, rng=seed, params=params)
+    model = ClusterSim(scenario, seed=seed, params=params)
     while model.running:
         model.step()
         if on_month is not None:
@@ -61,7 +61,7 @@ def simulate(
     return model
 
 
-def replicate_frame(model: ClusterModel, replicate: int) -> pd.DataFrame:
+def replicate_frame(model: ClusterSim, replicate: int) -> pd.DataFrame:
     """A finished model's trajectories in long format: one row per month and metric.
 
     The columns are :data:`TRAJECTORY_COLUMNS`; the rows are labelled as replicate ``replicate``

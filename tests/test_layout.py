@@ -116,3 +116,13 @@ def test_no_private_imports_across_modules() -> None:
 @pytest.mark.xfail(strict=True, reason="no public name for this helper yet")
 def test_pending_private_import_is_gone(entry: tuple[str, str]) -> None:
     assert entry not in _private_imports()
+
+
+def test_a_run_does_not_import_mesa():
+    """`cqsim run` and sweep workers step the core: importing the runner leaves Mesa out."""
+    import subprocess
+    import sys
+
+    code = "import sys, sim.runner, sim.core; print('mesa' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-import sim.model
+import sim.core
 from cqsim.cli import EXIT_BAD_INPUT, main
 from sim.errors import ResourceLimitError
 from sim.params import load_parameters
@@ -66,7 +66,7 @@ def test_implausible_scenario_is_refused_before_it_runs(
     write_scenario, tmp_path, capsys, monkeypatch
 ):
     path = write_scenario(SCENARIOS_MAX, name="huge.toml")
-    monkeypatch.setattr(sim.model.ClusterModel, "step", lambda self: pytest.fail("it ran"))
+    monkeypatch.setattr(sim.core.ClusterSim, "step", lambda self: pytest.fail("it ran"))
     assert run(path, tmp_path / "o") == EXIT_BAD_INPUT
     err = capsys.readouterr().err.strip()
     assert err.startswith(f"cqsim: error: {path}: policies[") and "limits.max_people" in err
@@ -103,7 +103,7 @@ def test_the_largest_documented_leading_enterprise_programme_completes(write_sce
 
 
 def test_a_run_that_outgrows_its_limit_stops_with_a_message(baseline_path, monkeypatch):
-    monkeypatch.setattr(sim.model, "check_scenario", lambda scenario, params: None)
+    monkeypatch.setattr(sim.core, "check_scenario", lambda scenario, params: None)
     scenario = resolve(baseline_path, end="2023-12", posterior=False)
     limited = scenario.model_copy(
         update={"parameters": {"limits.max_worker_agents": 30000, "demand.growth_scale": 3.0}}
@@ -115,7 +115,7 @@ def test_a_run_that_outgrows_its_limit_stops_with_a_message(baseline_path, monke
 def test_the_limit_stops_a_cli_run_with_exit_2_and_nothing_written(
     write_scenario, tmp_path, capsys, monkeypatch
 ):
-    monkeypatch.setattr(sim.model, "check_scenario", lambda scenario, params: None)
+    monkeypatch.setattr(sim.core, "check_scenario", lambda scenario, params: None)
     path = write_scenario(
         """
         [parameters.limits]

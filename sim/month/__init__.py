@@ -1,6 +1,6 @@
 """The month, as named processes: each a vectorised pass over the model's arrays.
 
-In order (:data:`PROCESSES`, which :meth:`sim.model.ClusterModel.step` runs):
+In order (:data:`PROCESSES`, which :meth:`sim.core.ClusterSim.step` runs):
 
 1. policy calendar (:mod:`~sim.month.policy_calendar`): the ledger opens; standing costs
 2. parks (:mod:`~sim.month.parks`): office space delivered; rents adjust to occupancy

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 if TYPE_CHECKING:
-    from sim.model import ClusterModel
+    from sim.core import ClusterSim
 
 
 class ContractBook:
@@ -49,7 +49,7 @@ class ContractBook:
         ]
 
 
-def grow_demand(m: ClusterModel) -> None:
+def grow_demand(m: ClusterSim) -> None:
     """Firms' markets grow; finished contracts leave demand; policies release projects."""
     p = m.params
     d = p.demand

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 if TYPE_CHECKING:
-    from sim.model import ClusterModel
+    from sim.core import ClusterSim
 
 
 def stochastic_round(values: np.ndarray | float, rng: np.random.Generator) -> np.ndarray:
@@ -22,7 +22,7 @@ def lognormal_mean_one(rng: np.random.Generator, sigma: float, size: int) -> np.
     return rng.lognormal(-(sigma**2) / 2, sigma, size)
 
 
-def firm_productivity(m: ClusterModel, sectors: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+def firm_productivity(m: ClusterSim, sectors: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     """Revenue per person per month (yuan, at 2021 prices) of new firms: sector x own spread."""
     p = m.params
     return (
@@ -32,7 +32,7 @@ def firm_productivity(m: ClusterModel, sectors: np.ndarray, rng: np.random.Gener
     )
 
 
-def firm_pay_and_costs(m: ClusterModel, size: int, rng: np.random.Generator):
+def firm_pay_and_costs(m: ClusterSim, size: int, rng: np.random.Generator):
     """Wage premium (mean 1) and share of revenue spent on other costs of ``size`` new firms."""
     e = m.params.economy
     wage_premium = lognormal_mean_one(rng, e.wage_sigma, size)

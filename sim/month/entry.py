@@ -20,11 +20,11 @@ from sim.month.parks import park_open
 from sim.state import FirmKind
 
 if TYPE_CHECKING:
-    from sim.model import ClusterModel
+    from sim.core import ClusterSim
 
 
 def spawn_firms(
-    m: ClusterModel,
+    m: ClusterSim,
     expected: float,
     size_median: float,
     size_sigma: float,
@@ -80,7 +80,7 @@ def spawn_firms(
 
 
 def create_firms(
-    m: ClusterModel,
+    m: ClusterSim,
     target: np.ndarray,
     weight: np.ndarray,
     kind: FirmKind,
@@ -143,7 +143,7 @@ def create_firms(
     return float(weight.sum())
 
 
-def spawn_branches(m: ClusterModel, rng: np.random.Generator) -> float:
+def spawn_branches(m: ClusterSim, rng: np.random.Generator) -> float:
     """Branches and regional headquarters of national groups, arriving with booked revenue.
 
     They arrive at ``entry.branch_rate`` a year; each books a yearly revenue from a Pareto of
@@ -180,7 +180,7 @@ def spawn_branches(m: ClusterModel, rng: np.random.Generator) -> float:
     )
 
 
-def enter_firms(m: ClusterModel) -> None:
+def enter_firms(m: ClusterSim) -> None:
     """New firms enter: local start-ups and micro-firms, inbound firms, branches, policies'.
 
     The month's registrations count them and the registered firms that never operate.

@@ -23,10 +23,10 @@ from sim.month.parks import agent_area, fit_in_parks
 from sim.month.ramp import shortfall
 
 if TYPE_CHECKING:
-    from sim.model import ClusterModel
+    from sim.core import ClusterSim
 
 
-def operate_firms(m: ClusterModel) -> None:
+def operate_firms(m: ClusterSim) -> None:
     """Firms produce, pay, exit, relocate and plan."""
     p = m.params
     rng = m.stream("firms")
@@ -72,14 +72,14 @@ def operate_firms(m: ClusterModel) -> None:
     plan_staffing(m, wanted, size, effective_people, prod_now, moved_in, rng)
 
 
-def effective_staff(m: ClusterModel) -> np.ndarray:
+def effective_staff(m: ClusterSim) -> np.ndarray:
     """Staff agents of each firm row at full productivity: staff less their ramp-up shortfall."""
     f = m.firms
     return np.maximum(f.staff[: f.n] - f.ramp_shortfall[: f.n], 0.0)
 
 
 def plan_staffing(
-    m: ClusterModel,
+    m: ClusterSim,
     wanted: np.ndarray,
     size: np.ndarray,
     effective: np.ndarray,

@@ -14,10 +14,10 @@ from sim.month.ramp import add_shortfall
 from sim.state import NEVER_ARRIVED, FirmKind, WorkerStatus
 
 if TYPE_CHECKING:
-    from sim.model import ClusterModel
+    from sim.core import ClusterSim
 
 
-def populate(m: ClusterModel) -> None:
+def populate(m: ClusterSim) -> None:
     """Build the Jan-2021 cluster: firms in parks and sectors, their staff, and job seekers.
 
     Established firms' sizes are drawn from a lognormal body with a Pareto upper tail (the

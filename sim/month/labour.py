@@ -18,14 +18,14 @@ from sim.month.ramp import add_shortfall
 from sim.state import WorkerStatus
 
 if TYPE_CHECKING:
-    from sim.model import ClusterModel
+    from sim.core import ClusterSim
 
 # The most vacancy slots numpy's multivariate hypergeometric draw takes (a numerical limit;
 # reached only by exploding inputs, where matches are far fewer than vacancies anyway).
 SLOT_LIMIT = 10**9 - 10**6
 
 
-def match_labour(m: ClusterModel) -> None:
+def match_labour(m: ClusterSim) -> None:
     """Separations, then matching of job seekers to vacancies."""
     p = m.params.labour
     rng = m.stream("labour")

@@ -17,13 +17,13 @@ import numpy as np
 from sim.month.parks import agent_area, fit_in_parks, park_room
 
 if TYPE_CHECKING:
-    from sim.model import ClusterModel
+    from sim.core import ClusterSim
 
 CONSTANT_ITERATIONS = 50  # fixed-point steps of the park-constant calibration (converged by 20)
 TARGET_FLOOR = 1e-3  # firms added to every park's 2021 count so an empty park keeps a finite log
 
 
-def park_utility(m: ClusterModel, discount: np.ndarray | None = None) -> np.ndarray:
+def park_utility(m: ClusterSim, discount: np.ndarray | None = None) -> np.ndarray:
     """Deterministic utility of each (park, sector) for a firm choosing where to be.
 
     ``discount``: the share of rent relief a chooser would get, by (park, sector).
@@ -50,12 +50,12 @@ def park_utility(m: ClusterModel, discount: np.ndarray | None = None) -> np.ndar
     )
 
 
-def size_class(m: ClusterModel, people: np.ndarray) -> np.ndarray:
+def size_class(m: ClusterSim, people: np.ndarray) -> np.ndarray:
     """0 for small firms, 1 for large ones (at least ``firms.large_firm_people``)."""
     return (people >= m.params.firms.large_firm_people).astype(np.int64)
 
 
-def calibrate_park_constants(m: ClusterModel) -> None:
+def calibrate_park_constants(m: ClusterSim) -> None:
     """Calibrate the park constants of the location choice, one set per size class.
 
     Each constant is set so that, at 2021 rents and without policy, firms of a size class that
@@ -89,13 +89,13 @@ def calibrate_park_constants(m: ClusterModel) -> None:
             m.parks.constant[c][later] = mean
 
 
-def settler_utility(m: ClusterModel) -> np.ndarray:
+def settler_utility(m: ClusterSim) -> np.ndarray:
     """Utility of each (park, sector) to a firm settling now, with the rent relief it would get."""
     return park_utility(m, m.policies.largest("settler_rent_relief"))
 
 
 def choose_parks(
-    m: ClusterModel,
+    m: ClusterSim,
     sectors: np.ndarray,
     people: np.ndarray,
     area_needed: np.ndarray,
@@ -125,7 +125,7 @@ def choose_parks(
     return np.argmax(utility + rng.gumbel(size=utility.shape), axis=1)
 
 
-def relocate_firms(m: ClusterModel) -> np.ndarray:
+def relocate_firms(m: ClusterSim) -> np.ndarray:
     """A few firms each month reconsider their location and may move to a better park.
 
     Firms move before they plan this month's hiring, and a mover needs room for its staff where

@@ -23,14 +23,14 @@ from sim.month.ramp import add_shortfall
 from sim.state import NEVER_ARRIVED, WorkerStatus
 
 if TYPE_CHECKING:
-    from sim.model import ClusterModel
+    from sim.core import ClusterSim
 
 # Worker rows of people who left are dropped once they are this share of the table (a matter of
 # memory and speed; it changes which random draw falls on which row, not their distribution).
 COMPACT_GONE_SHARE = 0.3
 
 
-def migrate(m: ClusterModel) -> None:
+def migrate(m: ClusterSim) -> None:
     """People arrive and leave."""
     p = m.params
     mig = p.migration

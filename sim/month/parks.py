@@ -13,10 +13,10 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 if TYPE_CHECKING:
-    from sim.model import ClusterModel
+    from sim.core import ClusterSim
 
 
-def occupied_area(m: ClusterModel) -> np.ndarray:
+def occupied_area(m: ClusterSim) -> np.ndarray:
     """Office area (m²) the firms of each park use."""
     f = m.firms
     n = f.n
@@ -24,7 +24,7 @@ def occupied_area(m: ClusterModel) -> np.ndarray:
     return np.bincount(f.park[:n], weights=used, minlength=m.n_parks)
 
 
-def update_parks(m: ClusterModel) -> None:
+def update_parks(m: ClusterSim) -> None:
     """Office space is delivered and rents adjust to occupancy.
 
     Space comes from policies (the ``parks`` hook: office programmes) and from developers
@@ -46,24 +46,24 @@ def update_parks(m: ClusterModel) -> None:
     parks.rent = np.where(parks.in_park, parks.rent * adjust, parks.rent)
 
 
-def close_month(m: ClusterModel) -> None:
+def close_month(m: ClusterSim) -> None:
     """The parks' occupied area at the month's end, after hires, exits and departures."""
     m.parks.occupied = occupied_area(m)
 
 
-def park_room(m: ClusterModel) -> np.ndarray:
+def park_room(m: ClusterSim) -> np.ndarray:
     """Office area (m²) each park can still let; unlimited outside any park."""
     parks = m.parks
     free = m.params.offices.full_occupancy * parks.area - parks.occupied
     return np.where(parks.in_park, np.maximum(free, 0.0), np.inf)
 
 
-def park_open(m: ClusterModel) -> np.ndarray:
+def park_open(m: ClusterSim) -> np.ndarray:
     """Parks taking new tenants (not full); 'outside any park' always is."""
     return ~m.parks.in_park | (m.parks.occupancy < m.params.offices.full_occupancy)
 
 
-def agent_area(m: ClusterModel) -> float:
+def agent_area(m: ClusterSim) -> float:
     """Office area (m²) one worker agent occupies: ``scale`` people at ``m2_per_worker`` each."""
     return m.scale * m.params.economy.m2_per_worker
 

@@ -10,10 +10,10 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from sim.model import ClusterModel
+    from sim.core import ClusterSim
 
 
-def open_month(m: ClusterModel) -> None:
+def open_month(m: ClusterSim) -> None:
     """Clear the month's ledger and flows; book the policies' standing costs."""
     m.costs = {}
     m.month_flows = {}

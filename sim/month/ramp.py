@@ -15,16 +15,16 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 if TYPE_CHECKING:
-    from sim.model import ClusterModel
+    from sim.core import ClusterSim
 
 
-def shortfall(m: ClusterModel, tenure: np.ndarray | int) -> np.ndarray | float:
+def shortfall(m: ClusterSim, tenure: np.ndarray | int) -> np.ndarray | float:
     """What a person hired ``tenure`` months ago falls short of a full person's output."""
     lab = m.params.labour
     return (1 - lab.new_hire_productivity) * np.exp(-np.asarray(tenure) / ramp_time(m))
 
 
-def ramp_time(m: ClusterModel) -> float:
+def ramp_time(m: ClusterSim) -> float:
     """The ramp-up's time constant in months (``labour.ramp_months``; zero means at once)."""
     return max(m.params.labour.ramp_months, RAMP_AT_ONCE)
 
@@ -33,7 +33,7 @@ RAMP_AT_ONCE = 1e-9
 """A ramp time this short (months) stands for none: hires are at full output the month after."""
 
 
-def add_shortfall(m: ClusterModel, rows: np.ndarray, employers: np.ndarray, sign: int) -> None:
+def add_shortfall(m: ClusterSim, rows: np.ndarray, employers: np.ndarray, sign: int) -> None:
     """Hires (``sign`` +1) or separations (-1) of worker ``rows`` change their firms' shortfall."""
     f = m.firms
     tenure = m.month - m.workers.hired[rows]
@@ -41,7 +41,7 @@ def add_shortfall(m: ClusterModel, rows: np.ndarray, employers: np.ndarray, sign
     f.ramp_shortfall[: f.n] += sign * change
 
 
-def age_shortfalls(m: ClusterModel) -> None:
+def age_shortfalls(m: ClusterSim) -> None:
     """A month passes: every firm's shortfall shrinks by the ramp's monthly factor."""
     f = m.firms
     f.ramp_shortfall[: f.n] *= np.exp(-1 / ramp_time(m))

@@ -19,7 +19,7 @@ from pydantic import Field
 from sim.policies.base import FirmRelief, Policy, PolicySpec
 
 if TYPE_CHECKING:
-    from sim.model import ClusterModel
+    from sim.core import ClusterSim
 
 
 def _discover() -> dict[str, type[Policy]]:
@@ -61,7 +61,7 @@ class PolicySet:
     :meth:`largest`.
     """
 
-    def __init__(self, specs: list[PolicySpec], model: ClusterModel):
+    def __init__(self, specs: list[PolicySpec], model: ClusterSim):
         self.all = [CLASSES[spec.kind](spec, model) for spec in specs]
         self.model = model
         self.groups = [

@@ -17,7 +17,7 @@ from pydantic import Field
 from sim.policies.base import Lever, Policy, PolicySpec
 
 if TYPE_CHECKING:
-    from sim.model import ClusterModel
+    from sim.core import ClusterSim
     from sim.params import Parameters
 
 
@@ -69,7 +69,7 @@ class ApplicationScenarios(Policy):
         per_month = float(values["scenarios_per_month"])
         return {"per_month": per_month} if per_month > 0 else None
 
-    def __init__(self, spec: ApplicationScenariosSpec, model: ClusterModel):
+    def __init__(self, spec: ApplicationScenariosSpec, model: ClusterSim):
         super().__init__(spec, model)
         self.sector_mask = self.mask(spec.sectors, model.params.sector_ids)
         self._carry = 0.0
@@ -110,7 +110,7 @@ class ApplicationScenarios(Policy):
         m.contracts.add(winners, per_agent, public, m.month + months - 1)
 
     @classmethod
-    def demand(cls, m: ClusterModel, policies: list) -> None:
+    def demand(cls, m: ClusterSim, policies: list) -> None:
         """Release this month's projects; book the public share of the contracts running."""
         released = 0
         rng = m.stream("scenarios")  # one stream for the month's projects of every policy

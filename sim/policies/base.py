@@ -13,7 +13,7 @@ kind plugs into the processes without them knowing it. Each is a classmethod tha
 model and every policy of its kind in scenario order (a kind may need to combine its policies:
 a firm eligible for two rent reductions gets the larger one). The default does nothing; a kind
 overrides the hooks it acts through and books every yuan it pays with
-:meth:`~sim.model.ClusterModel.book_cost` under its kind.
+:meth:`~sim.model.ClusterSim.book_cost` under its kind.
 
 ========================  =====================================================================
 process (sim.month)       hooks
@@ -42,7 +42,7 @@ from sim.calendar import parse_month
 from sim.validation import Month, StrictModel, check_month
 
 if TYPE_CHECKING:
-    from sim.model import ClusterModel
+    from sim.core import ClusterSim
     from sim.params import Parameters
 
 
@@ -111,7 +111,7 @@ class Policy:
     Spec: ClassVar[type[PolicySpec]] = PolicySpec
     levers: ClassVar[tuple[Lever, ...]] = ()  # the kind's inputs in the app
 
-    def __init__(self, spec: PolicySpec, model: ClusterModel):
+    def __init__(self, spec: PolicySpec, model: ClusterSim):
         self.spec = spec
         self.model = model
         self.start = parse_month(spec.start) - model.start_month
@@ -144,24 +144,24 @@ class Policy:
     # ---------------------------------------------------------------------------- hooks
 
     @classmethod
-    def setup(cls, m: ClusterModel, policies: list) -> None:
+    def setup(cls, m: ClusterSim, policies: list) -> None:
         """Initial state: after the January-2021 cluster is built."""
 
     @classmethod
-    def calendar(cls, m: ClusterModel, policies: list) -> None:
+    def calendar(cls, m: ClusterSim, policies: list) -> None:
         """Policy calendar, first thing in the month: costs that do not depend on take-up."""
 
     @classmethod
-    def parks(cls, m: ClusterModel, policies: list) -> None:
+    def parks(cls, m: ClusterSim, policies: list) -> None:
         """Parks, before rents adjust: office space delivered to parks."""
 
     @classmethod
-    def demand(cls, m: ClusterModel, policies: list) -> None:
+    def demand(cls, m: ClusterSim, policies: list) -> None:
         """Demand, after markets grow: public projects released for firms to win."""
 
     @classmethod
     def firm_costs(
-        cls, m: ClusterModel, policies: list, rent: np.ndarray, other: np.ndarray
+        cls, m: ClusterSim, policies: list, rent: np.ndarray, other: np.ndarray
     ) -> FirmRelief:
         """Firms, after revenue: shares of each firm's rent and other costs the policies pay.
 
@@ -172,40 +172,40 @@ class Policy:
         return FirmRelief()
 
     @classmethod
-    def firm_rewards(cls, m: ClusterModel, policies: list) -> None:
+    def firm_rewards(cls, m: ClusterSim, policies: list) -> None:
         """Firms, after profit: transfers to firms (cash, and the demand they buy)."""
 
     @classmethod
-    def firm_rent_relief(cls, m: ClusterModel, policies: list) -> np.ndarray | None:
+    def firm_rent_relief(cls, m: ClusterSim, policies: list) -> np.ndarray | None:
         """Location: the share of each firm row's rent paid where it is now (None: none)."""
         return None
 
     @classmethod
-    def settler_rent_relief(cls, m: ClusterModel, policies: list) -> np.ndarray | None:
+    def settler_rent_relief(cls, m: ClusterSim, policies: list) -> np.ndarray | None:
         """Location: the rent share a firm settling now would get, by (park, sector)."""
         return None
 
     @classmethod
-    def entry(cls, m: ClusterModel, policies: list, rng: np.random.Generator) -> float:
+    def entry(cls, m: ClusterSim, policies: list, rng: np.random.Generator) -> float:
         """Entry, after local and inbound entrants: firms the policies bring; real firms made."""
         return 0.0
 
     @classmethod
-    def attraction(cls, m: ClusterModel, policies: list, wage: float) -> float:
+    def attraction(cls, m: ClusterSim, policies: list, wage: float) -> float:
         """Migration: the log-income value of the policies to a prospective arrival."""
         return 0.0
 
     @classmethod
     def departures(
-        cls, m: ClusterModel, policies: list, threshold: np.ndarray, firm_wage: np.ndarray
+        cls, m: ClusterSim, policies: list, threshold: np.ndarray, firm_wage: np.ndarray
     ) -> None:
         """Migration: lower the chance of leaving (``threshold`` per worker row) of those paid."""
 
     @classmethod
-    def trainees(cls, m: ClusterModel, policies: list) -> int:
+    def trainees(cls, m: ClusterSim, policies: list) -> int:
         """Migration: local people retrained into software this month (real people)."""
         return 0
 
     @classmethod
-    def arrivals(cls, m: ClusterModel, policies: list, arrived: int) -> None:
+    def arrivals(cls, m: ClusterSim, policies: list, arrived: int) -> None:
         """Migration: costs of this month's arrivals (``arrived`` real people, not trainees)."""

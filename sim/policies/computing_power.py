@@ -18,7 +18,7 @@ from pydantic import Field
 from sim.policies.base import FirmRelief, Lever, Policy, PolicySpec
 
 if TYPE_CHECKING:
-    from sim.model import ClusterModel
+    from sim.core import ClusterSim
     from sim.params import Parameters
 
 
@@ -55,7 +55,7 @@ class ComputingPower(Policy):
         Lever("computing_parks", "Computing: parks", default="all parks", choices="park groups"),
     )
 
-    def __init__(self, spec: ComputingPowerSpec, model: ClusterModel):
+    def __init__(self, spec: ComputingPowerSpec, model: ClusterSim):
         super().__init__(spec, model)
         self.park_mask = self.mask(spec.parks, model.params.park_ids)
         self.sector_mask = self.mask(spec.sectors, model.params.sector_ids)
@@ -72,7 +72,7 @@ class ComputingPower(Policy):
 
     @classmethod
     def firm_costs(
-        cls, m: ClusterModel, policies: list, rent: np.ndarray, other: np.ndarray
+        cls, m: ClusterSim, policies: list, rent: np.ndarray, other: np.ndarray
     ) -> FirmRelief:
         """The share of other costs paid (the best policy applies), and its cost to the city."""
         f = m.firms

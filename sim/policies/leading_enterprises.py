@@ -17,7 +17,7 @@ from sim.policies.base import Lever, Policy, PolicySpec
 from sim.state import FirmKind
 
 if TYPE_CHECKING:
-    from sim.model import ClusterModel
+    from sim.core import ClusterSim
     from sim.params import Parameters
 
 
@@ -97,7 +97,7 @@ class LeadingEnterprises(Policy):
         sector = next((s for s in spec.focus if s != general), general)
         return {"count": int(values["leading_count"]), "park": park, "sector": sector}
 
-    def __init__(self, spec: LeadingEnterprisesSpec, model: ClusterModel):
+    def __init__(self, spec: LeadingEnterprisesSpec, model: ClusterSim):
         super().__init__(spec, model)
         months = self.end - self.start + 1
         self.arrivals = [self.start + (i * months) // max(1, spec.count) for i in range(spec.count)]
@@ -118,7 +118,7 @@ class LeadingEnterprises(Policy):
         return live * followers / span
 
     @classmethod
-    def entry(cls, m: ClusterModel, policies: list, rng: np.random.Generator) -> float:
+    def entry(cls, m: ClusterSim, policies: list, rng: np.random.Generator) -> float:
         """The leading enterprises settling this month and their followers; real firms made."""
         from sim.month.entry import spawn_firms
 

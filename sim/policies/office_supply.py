@@ -13,7 +13,7 @@ from pydantic import Field, field_validator
 from sim.policies.base import Lever, Policy, PolicySpec
 
 if TYPE_CHECKING:
-    from sim.model import ClusterModel
+    from sim.core import ClusterSim
     from sim.params import Parameters
 
 
@@ -71,7 +71,7 @@ class OfficeSupply(Policy):
         area = float(values["office_area_m2"])
         return {"parks": parks[values["office_parks"]], "area_m2": area} if area > 0 else None
 
-    def __init__(self, spec: OfficeSupplySpec, model: ClusterModel):
+    def __init__(self, spec: OfficeSupplySpec, model: ClusterSim):
         super().__init__(spec, model)
         self.park_rows = [model.params.park_ids.index(p) for p in spec.parks]
 
@@ -83,7 +83,7 @@ class OfficeSupply(Policy):
         return self.spec.area_m2 / months / len(self.park_rows)
 
     @classmethod
-    def parks(cls, m: ClusterModel, policies: list) -> None:
+    def parks(cls, m: ClusterSim, policies: list) -> None:
         """Deliver the month's office space, and book its public cost."""
         for pol in policies:
             area = pol.delivery_this_month()

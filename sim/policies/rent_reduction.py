@@ -14,7 +14,7 @@ from pydantic import Field
 from sim.policies.base import FirmRelief, Lever, Policy, PolicySpec
 
 if TYPE_CHECKING:
-    from sim.model import ClusterModel
+    from sim.core import ClusterSim
     from sim.params import Parameters
 
 FIRMS_CHOICES = {"all tenants": "all", "new settlers only": "new_settlers"}
@@ -79,7 +79,7 @@ class RentReduction(Policy):
             "firms": FIRMS_CHOICES[values["rent_firms"]],
         }
 
-    def __init__(self, spec: RentReductionSpec, model: ClusterModel):
+    def __init__(self, spec: RentReductionSpec, model: ClusterSim):
         super().__init__(spec, model)
         self.park_mask = self.mask(spec.parks, model.params.park_ids)
         self.sector_mask = self.mask(spec.sectors, model.params.sector_ids)
@@ -104,7 +104,7 @@ class RentReduction(Policy):
         return np.outer(self.park_mask, self.sector_mask) * self.spec.share
 
     @classmethod
-    def firm_rent_relief(cls, m: ClusterModel, policies: list) -> np.ndarray:
+    def firm_rent_relief(cls, m: ClusterSim, policies: list) -> np.ndarray:
         """The best discount each firm row has (a firm eligible for several gets the largest)."""
         out = np.zeros(m.firms.n)
         for pol in policies:
@@ -112,7 +112,7 @@ class RentReduction(Policy):
         return out
 
     @classmethod
-    def settler_rent_relief(cls, m: ClusterModel, policies: list) -> np.ndarray:
+    def settler_rent_relief(cls, m: ClusterSim, policies: list) -> np.ndarray:
         """The best discount a settler would get, by (park, sector)."""
         out = np.zeros((m.n_parks, m.n_sectors))
         for pol in policies:
@@ -121,7 +121,7 @@ class RentReduction(Policy):
 
     @classmethod
     def firm_costs(
-        cls, m: ClusterModel, policies: list, rent: np.ndarray, other: np.ndarray
+        cls, m: ClusterSim, policies: list, rent: np.ndarray, other: np.ndarray
     ) -> FirmRelief:
         """The share of rent paid, and its cost to the city over the firms alive."""
         f = m.firms

@@ -15,7 +15,7 @@ from pydantic import Field, model_validator
 from sim.policies.base import Lever, Policy, PolicySpec
 
 if TYPE_CHECKING:
-    from sim.model import ClusterModel
+    from sim.core import ClusterSim
     from sim.params import Parameters
 
 # The thresholds and awards are lists, whose items pydantic fields cannot bound: their ranges.
@@ -88,7 +88,7 @@ class ScaleUpAwards(Policy):
             return None
         return {"thresholds_bn_yuan": list(APP_THRESHOLDS_BN_YUAN), "awards_m_yuan": awards}
 
-    def __init__(self, spec: ScaleUpAwardsSpec, model: ClusterModel):
+    def __init__(self, spec: ScaleUpAwardsSpec, model: ClusterSim):
         super().__init__(spec, model)
         self.thresholds = np.array(spec.thresholds_bn_yuan) * 1e9
         self.awards = np.array(spec.awards_m_yuan) * 1e6
@@ -124,13 +124,13 @@ class ScaleUpAwards(Policy):
     # ---------------------------------------------------------------------------- hooks
 
     @classmethod
-    def setup(cls, m: ClusterModel, policies: list) -> None:
+    def setup(cls, m: ClusterSim, policies: list) -> None:
         """Remember which thresholds the firms of January 2021 have crossed already."""
         for pol in policies:
             pol.mark_existing()
 
     @classmethod
-    def firm_rewards(cls, m: ClusterModel, policies: list) -> None:
+    def firm_rewards(cls, m: ClusterSim, policies: list) -> None:
         """Pay the awards due: cash, and the demand part of it buys."""
         f = m.firms
         n = f.n

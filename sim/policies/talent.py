@@ -17,7 +17,7 @@ from sim.policies.base import Lever, Policy, PolicySpec
 from sim.state import WorkerStatus
 
 if TYPE_CHECKING:
-    from sim.model import ClusterModel
+    from sim.core import ClusterSim
     from sim.params import Parameters
 
 
@@ -124,7 +124,7 @@ class Talent(Policy):
         amounts = {lever.field: float(values[lever.name]) for lever in cls.levers}
         return amounts if any(v > 0 for v in amounts.values()) else None
 
-    def __init__(self, spec: TalentSpec, model: ClusterModel):
+    def __init__(self, spec: TalentSpec, model: ClusterSim):
         super().__init__(spec, model)
         self.park_mask = self.mask(spec.parks, model.params.park_ids)
         self.sector_mask = self.mask(spec.sectors, model.params.sector_ids)
@@ -193,7 +193,7 @@ class Talent(Policy):
     # ---------------------------------------------------------------------------- hooks
 
     @classmethod
-    def calendar(cls, m: ClusterModel, policies: list) -> None:
+    def calendar(cls, m: ClusterSim, policies: list) -> None:
         """School places are paid for whether or not they are taken up."""
         for pol in policies:
             if pol.active() and pol.spec.school_places_per_year > 0:
@@ -203,13 +203,13 @@ class Talent(Policy):
                 )
 
     @classmethod
-    def attraction(cls, m: ClusterModel, policies: list, wage: float) -> float:
+    def attraction(cls, m: ClusterSim, policies: list, wage: float) -> float:
         """What the packages in force are worth to an arrival, in log income."""
         return sum(pol.arrival_gain(wage) for pol in policies if pol.active())
 
     @classmethod
     def departures(
-        cls, m: ClusterModel, policies: list, threshold: np.ndarray, firm_wage: np.ndarray
+        cls, m: ClusterSim, policies: list, threshold: np.ndarray, firm_wage: np.ndarray
     ) -> None:
         """Each eligible person's subsidy is part of what keeps them; the city pays it."""
         mig = m.params.migration
@@ -230,7 +230,7 @@ class Talent(Policy):
             threshold[eligible] *= (1 + value / net) ** -mig.income_elasticity
 
     @classmethod
-    def trainees(cls, m: ClusterModel, policies: list) -> int:
+    def trainees(cls, m: ClusterSim, policies: list) -> int:
         """Local people retrained into software this month."""
         total = 0
         for pol in policies:
@@ -239,7 +239,7 @@ class Talent(Policy):
         return total
 
     @classmethod
-    def arrivals(cls, m: ClusterModel, policies: list, arrived: int) -> None:
+    def arrivals(cls, m: ClusterSim, policies: list, arrived: int) -> None:
         """The city pays the training places used and the resettlement of arrivals."""
         trained = sum(pol.trained_this_month for pol in policies)
         if trained:
