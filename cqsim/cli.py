@@ -132,12 +132,16 @@ def _show_warning(message, category, filename, lineno, file=None, line=None) -> 
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the `cqsim` console script."""
-    from sim.pool import stop_on_signals
+    from sim.pool import stop_on_signals, stop_requested
 
     with stop_on_signals():
         try:
             args = build_parser().parse_args(argv)
-            return _dispatch(args)
+            status = _dispatch(args)
+            if stop_requested():  # asked to stop, though its KeyboardInterrupt was lost
+                print("cqsim: interrupted (after its work was done)", file=sys.stderr)
+                return EXIT_INTERRUPTED
+            return status
         except KeyboardInterrupt:
             print("cqsim: interrupted; no output written", file=sys.stderr)
             return EXIT_INTERRUPTED

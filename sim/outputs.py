@@ -29,6 +29,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from sim.errors import CqsimWarning, OutputError
+from sim.pool import check_not_stopped
 
 MANIFEST = "manifest.json"
 MARK = "cqsim_output"
@@ -222,6 +223,7 @@ def output_folder(
             _mark_manifest(new, kind)
         except OSError as exc:
             raise OutputError("", option, f"cannot write {path}: {exc.strerror or exc}") from None
+        check_not_stopped()  # a stop whose KeyboardInterrupt was lost still writes nothing
         ours = set(json.loads((new / MANIFEST).read_text(encoding="utf-8"))[MARK]["files"])
         if out.exists():
             earlier = set(cqsim_files(out) or [])

@@ -115,8 +115,28 @@ def process_pool(workers: int) -> GuardedPool:
     )
 
 
+_STOP: dict[str, int | None] = {"signal": None}
+
+
 def _interrupt(signum: int, frame: object) -> None:
+    _STOP["signal"] = signum
     raise KeyboardInterrupt(signal.Signals(signum).name)
+
+
+def stop_requested() -> bool:
+    """Whether SIGTERM or SIGHUP asked this command to stop.
+
+    The KeyboardInterrupt the signal raises can be lost, when it lands in a finaliser (Python
+    prints "Exception ignored" and goes on); outputs check this before they commit, and the
+    command line before it reports success.
+    """
+    return _STOP["signal"] is not None
+
+
+def check_not_stopped() -> None:
+    """Raise KeyboardInterrupt if a stop was asked for, even one whose exception was lost."""
+    if stop_requested():
+        raise KeyboardInterrupt(signal.Signals(_STOP["signal"]).name)
 
 
 @contextlib.contextmanager
