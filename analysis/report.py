@@ -26,7 +26,15 @@ from sim.credibility import trust_statement
 from sim.errors import SettingError
 from sim.outputs import check_output_file, output_file
 from sim.scenario import ScenarioError
-from sim.targets import aggregate_rule, load_observations, observation_table
+from sim.targets import (
+    P_EVEN,
+    P_LIKELY,
+    P_MET,
+    aggregate_rule,
+    load_observations,
+    observation_table,
+    verdict,
+)
 
 FAN_METRICS = (  # each target's own metric, then the public cost
     "revenue_bn_yuan",
@@ -37,7 +45,7 @@ FAN_METRICS = (  # each target's own metric, then the public cost
     "policy_cost_bn_yuan",
 )
 PLOT_KINDS = ("fan", "paired", "costs", "attribution", "parks")
-MET, LIKELY = 0.9, 0.5  # P(met) at which a target counts as met / likely (as `cqsim run` says)
+MET, LIKELY = P_MET, P_LIKELY  # as `cqsim run` and the app say (sim.targets.verdict)
 
 
 @dataclass
@@ -253,9 +261,7 @@ def target_text(target_id: str) -> str:
 
 
 def _verdict(prob: float) -> str:
-    if not np.isfinite(prob):
-        return "not in run"
-    return "met" if prob >= MET else "likely" if prob >= LIKELY else "not met"
+    return verdict(prob)
 
 
 def _cost_to(results: Results, name: str, year: int) -> float:
@@ -312,7 +318,7 @@ def _scenario_answer(results: Results, name: str) -> str:
         good = in_run[in_run["prob_met"] >= LIKELY]
         names = ", ".join(_e(target_text(r.target_id)) for r in good.itertuples())
         parts.append(
-            f"{len(good)} of {len(in_run)} stated targets met in at least half of the "
+            f"{len(good)} of {len(in_run)} stated targets met in at least two thirds of the "
             f"replicates{' (' + names + ')' if names else ''}."
         )
     year = min(2025, int(results.period[1].year))
@@ -388,12 +394,12 @@ def _lead(results: Results) -> str:
     if len(results.names) == 1:
         return (
             f"{_e(results.names[0])} is not likely to meet all {n_targets} stated targets: "
-            f"it meets {best} of {n_targets} in at least half of the replicates."
+            f"it meets {best} of {n_targets} in at least two thirds of the replicates."
         )
     if best == 0:
         return (
             f"No scenario is likely to meet any of the {n_targets} stated targets: none is met "
-            "in at least half of the replicates."
+            "in at least two thirds of the replicates."
         )
     verb = "comes" if len(leaders) == 1 else "come"
     return (
@@ -751,8 +757,9 @@ def build_report(folder: str | Path) -> str:
     answer += [_scenario_answer(results, name) for name in results.names]
     answer.append(
         f"<p class='note'>P = share of the {results.replicates} replicates meeting the target; "
-        f"'met' at P ≥ {MET:.0%}, 'likely' at P ≥ {LIKELY:.0%}. With few replicates these "
-        "shares are coarse.</p>"
+        f"'met' at P ≥ {MET:.0%}, 'likely' at P ≥ {LIKELY:.0%}, 'as likely as not' from "
+        f"{P_EVEN:.0%} (IPCC's calibrated language), 'unlikely' below. With few replicates "
+        "these shares are coarse.</p>"
     )
     figures = []
     for fig_id, caption, make in _figures(results):

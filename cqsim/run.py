@@ -49,13 +49,15 @@ def print_targets(targets) -> None:
     """The targets table of a run as aligned plain text."""
     import pandas as pd
 
+    from sim.targets import verdict as target_verdict
+
     rows = []
     for t in targets.itertuples():
         if pd.isna(t.median):
             rows.append((t.target_id, f"{t.target:,.0f}", "not in run", "", "", ""))
             continue
         prob = t.prob_met
-        verdict = "met" if prob >= 0.9 else ("likely" if prob >= 0.5 else "not met")
+        verdict = target_verdict(prob)
         rows.append(
             (
                 t.target_id,

@@ -186,6 +186,27 @@ def observe(trajectories: pd.DataFrame, name: str, year: int) -> pd.Series:
     return _observe_measure(trajectories, name, year)
 
 
+P_MET = 0.9
+"""P(met) from which a target counts as met: at least 9 replicates in 10."""
+P_LIKELY = 2 / 3
+"""P(met) from which meeting it is 'likely' (IPCC's calibrated language: 66% or more)."""
+P_EVEN = 1 / 3
+"""P(met) from which it is 'as likely as not' (33-66%); below it, 'unlikely'."""
+
+
+def verdict(prob: float) -> str:
+    """A probability of meeting a target in words, the same in the CLI, the report and the app."""
+    if not np.isfinite(prob):
+        return "not in run"
+    if prob >= P_MET:
+        return "met"
+    if prob >= P_LIKELY:
+        return "likely"
+    if prob >= P_EVEN:
+        return "as likely as not"
+    return "unlikely"
+
+
 def target_table(
     trajectories: pd.DataFrame, observations: pd.DataFrame | None = None
 ) -> pd.DataFrame:

@@ -148,10 +148,12 @@ def test_answer_divides_cost_only_by_jobs_added(folders):
     text = _scenario_answer(results, "rent_and_talent")
     assert "yuan per extra job" not in text
     assert "no extra jobs against the same seeds without any policy (median -30" in text
-    # the lead sentence counts targets met in at least half of the replicates
+    # the lead sentence counts targets met in at least two thirds of the replicates (likely)
     results.attainment["prob_met"] = 0.0
     assert "not likely to meet any of the 5" in _lead(results).replace("No scenario is", "not")
     results.attainment.loc[results.attainment["scenario"] == "rent_and_talent", "prob_met"] = 0.5
+    assert "not likely" in _lead(results) or "No scenario" in _lead(results)  # 50% is a coin toss
+    results.attainment.loc[results.attainment["scenario"] == "rent_and_talent", "prob_met"] = 0.7
     assert _lead(results) == "rent_and_talent is likely to meet all 5 stated targets."
 
 
