@@ -363,7 +363,9 @@ def _scenario_answer(results: Results, name: str) -> str:
         )
         works.append(f"for {_e(label.lower())} in {int(part['year'].iloc[0])}: {items} {_e(unit)}")
     if works:
-        parts.append(" What does the work (Shapley values): " + "; ".join(works) + ".")
+        parts.append(
+            " What does the work (Shapley values, means over seeds): " + "; ".join(works) + "."
+        )
     return "<p>" + "".join(parts) + "</p>"
 
 

@@ -129,11 +129,14 @@ def print_summary(comparison) -> None:
         if not shares.empty:
             mine = shares[(shares["scenario"] == name) & (shares["policy_kind"] != "total")]
             for metric, part in mine.groupby("metric"):
-                top = part.sort_values("effect_median", ascending=False).head(3)
+                # means over seeds: Shapley values add up to the package's effect in the mean
+                # (not in the median), and the report ranks by them too
+                top = part.sort_values("effect_mean", ascending=False).head(3)
                 parts = ", ".join(
-                    f"{r.policy_kind} {_signed(r.effect_median)}" for r in top.itertuples()
+                    f"{r.policy_kind} {_signed(r.effect_mean)}" for r in top.itertuples()
                 )
-                print(f"  what does the work ({metric}, {int(part['year'].iloc[0])}): {parts}")
+                year = int(part["year"].iloc[0])
+                print(f"  what does the work ({metric}, {year}, mean over seeds): {parts}")
     paired = comparison.paired
     if not paired.empty:
         last = paired["year"].max()

@@ -247,3 +247,29 @@ def test_attribution_adds_up_to_the_total_effect():
         for k, r in runs.items()
     }
     assert total["effect_mean"] == pytest.approx(np.mean(sums["all"] - sums["none"]))
+
+
+def test_the_cli_ranks_what_does_the_work_by_the_mean_as_the_report_does(capsys):
+    """Shapley values add up to the package's effect in the mean over seeds, not the median."""
+    from types import SimpleNamespace
+
+    from cqsim.planning import print_summary
+
+    shares = pd.DataFrame(
+        {
+            "scenario": ["pkg"] * 3,
+            "metric": ["workforce"] * 3,
+            "year": [2025] * 3,
+            "policy_kind": ["rent_reduction", "talent", "total"],
+            "effect_median": [900.0, 100.0, 1000.0],  # by medians rent would lead
+            "effect_mean": [200.0, 800.0, 1000.0],
+        }
+    )
+    empty = pd.DataFrame(columns=["scenario"])
+    comparison = SimpleNamespace(
+        names=["pkg"], attainment=empty, costs=empty, attribution=shares, paired=pd.DataFrame()
+    )
+    print_summary(comparison)
+    line = next(x for x in capsys.readouterr().out.splitlines() if "what does the work" in x)
+    assert "mean over seeds" in line
+    assert line.index("talent") < line.index("rent_reduction")
