@@ -480,7 +480,10 @@ def _tables(results: Results) -> list[str]:
                     "unit": ("unit", "text"),
                     "prob_met": ("P(met)", "pct"),
                     "verdict": ("", "nowrap"),
-                    "expected_gap": ("expected shortfall", "num"),
+                    "expected_gap": (
+                        "expected shortfall, in the unit (mean over replicates; 0 where met)",
+                        "num",
+                    ),
                     "first_year_median_met": ("first year the median meets it", "int"),
                 },
                 f"Stated targets: chance of meeting them over {results.replicates} replicates",
