@@ -51,13 +51,21 @@ LABELS: dict[str, tuple[str, str]] = {
     "mean_wage_yuan": ("Mean monthly wage", "yuan"),
     "sc_firms": ("Science City firms", "firms"),
     "firms_started_operating": ("Firms starting to operate (first hire)", "firms"),
-    "programme_office_area_m2": ("Office space of the programme's buildings (满天星)", "m²"),
+    "programme_office_area_m2": ("Office space of the programme's buildings", "m²"),
     "sc_software_revenue_bn_yuan": ("Science City software business revenue", "bn yuan"),
     "software_revenue_bn_yuan": ("Software business revenue", "bn yuan"),
     "firm_registrations": ("Firms registered", "firms"),
     "firms_above_designated_size": ("Firms above designated size (>= 20 m yuan)", "firms"),
 }
 KIND_LABELS = {**POLICY_LABELS, "total": "total"}
+PAIRED_METRICS = (  # the targets' own metrics, then the public cost
+    "revenue_bn_yuan",
+    "sc_software_revenue_bn_yuan",
+    "workforce",
+    "firms_started_operating",
+    "programme_office_area_m2",
+    "policy_cost_bn_yuan",
+)
 TRANSFORM_NOTES = {
     "level": "month end",
     "monthly": "per month",
@@ -478,7 +486,7 @@ def paired_difference_chart(
     Args:
         paired: the paired-differences table (``scenario, metric, year, diff_median, diff_p5,
             diff_p95``) of :func:`analysis.tables.paired_differences`.
-        metrics: one panel per metric (default revenue, workforce, firms, policy cost).
+        metrics: one panel per metric (default :data:`PAIRED_METRICS`, those in the table).
         base: the base scenario's name, for the title.
         years: years to show (default all).
 
@@ -488,7 +496,7 @@ def paired_difference_chart(
         December).
 
     """
-    metrics = metrics or ["revenue_bn_yuan", "workforce", "firms", "policy_cost_bn_yuan"]
+    metrics = metrics or [m for m in PAIRED_METRICS if m in set(paired["metric"].astype(str))]
     table = paired.assign(
         scenario=paired["scenario"].astype(str), metric=paired["metric"].astype(str)
     )
@@ -550,8 +558,10 @@ def paired_difference_chart(
             handles=handles, loc="outside lower center", ncols=min(4, len(handles)), fontsize=9
         )
         against = f" against {base}" if base else " against the base scenario"
+        # one column is narrow: the title goes on two lines rather than past the edges
+        sep = "\n" if ncols == 1 else " "
         fig.suptitle(
-            f"Difference{against}, same seeds (median and 90% interval)", fontweight="bold"
+            f"Difference{against}, same seeds{sep}(median and 90% interval)", fontweight="bold"
         )
     return fig
 

@@ -396,3 +396,14 @@ def test_a_scenario_keeps_its_colour_whatever_else_is_shown(traj):
     # the shipped scenarios have fixed places; no policy is grey
     assert plots.scenario_color("talent_package") != plots.scenario_color("baseline")
     assert plots.scenario_color("no_policy") == plots.scenario_color("baseline__no_policy")
+
+
+def test_paired_chart_shows_the_targets_metrics_and_keeps_a_narrow_title_inside():
+    fig = plots.paired_difference_chart(_paired(), base="a")
+    titles = [ax.get_title() for ax in fig.axes]
+    # by default the targets' own metrics that the table has ("firms" is not one of them)
+    assert len(titles) == 2 and titles[0].startswith("Revenue")
+    # one panel is 6.2 inches wide: its title goes on two lines (on one it ran past both edges)
+    narrow = plots.paired_difference_chart(_paired(), ["workforce"], base="a")
+    assert len(narrow.get_suptitle().splitlines()) == 2
+    assert len(fig.get_suptitle().splitlines()) == 1
