@@ -9,6 +9,7 @@ list, and notebooks still show a returned figure. :func:`save_figure` writes PNG
 from __future__ import annotations
 
 import base64
+import functools
 import io
 import zlib
 from collections.abc import Iterator
@@ -58,14 +59,6 @@ LABELS: dict[str, tuple[str, str]] = {
     "firms_above_designated_size": ("Firms above designated size (>= 20 m yuan)", "firms"),
 }
 KIND_LABELS = {**POLICY_LABELS, "total": "total"}
-PAIRED_METRICS = (  # the targets' own metrics, then the public cost
-    "revenue_bn_yuan",
-    "sc_software_revenue_bn_yuan",
-    "workforce",
-    "firms_started_operating",
-    "programme_office_area_m2",
-    "policy_cost_bn_yuan",
-)
 TRANSFORM_NOTES = {
     "level": "month end",
     "monthly": "per month",
@@ -90,6 +83,17 @@ def _figure(width: float, height: float) -> Figure:
     fig = Figure(figsize=(width, height), layout="constrained")
     FigureCanvasAgg(fig)
     return fig
+
+
+@functools.cache
+def target_metrics() -> tuple[str, ...]:
+    """The metric each stated target is read from (observations.csv's order), then the cost.
+
+    The figures a planner looks at first: the report's fan charts and the paired differences.
+    """
+    obs = load_observations()
+    metrics = obs.loc[obs["kind"] == "target", "metric"].astype(str)
+    return (*dict.fromkeys(metrics), "policy_cost_bn_yuan")
 
 
 def year_axis(
@@ -486,7 +490,7 @@ def paired_difference_chart(
     Args:
         paired: the paired-differences table (``scenario, metric, year, diff_median, diff_p5,
             diff_p95``) of :func:`analysis.tables.paired_differences`.
-        metrics: one panel per metric (default :data:`PAIRED_METRICS`, those in the table).
+        metrics: one panel per metric (default :func:`target_metrics`, those in the table).
         base: the base scenario's name, for the title.
         years: years to show (default all).
 
@@ -496,7 +500,7 @@ def paired_difference_chart(
         December).
 
     """
-    metrics = metrics or [m for m in PAIRED_METRICS if m in set(paired["metric"].astype(str))]
+    metrics = metrics or [m for m in target_metrics() if m in set(paired["metric"].astype(str))]
     table = paired.assign(
         scenario=paired["scenario"].astype(str), metric=paired["metric"].astype(str)
     )

@@ -36,14 +36,6 @@ from sim.targets import (
     verdict,
 )
 
-FAN_METRICS = (  # each target's own metric, then the public cost
-    "revenue_bn_yuan",
-    "sc_software_revenue_bn_yuan",
-    "workforce",
-    "firms_started_operating",
-    "programme_office_area_m2",
-    "policy_cost_bn_yuan",
-)
 PLOT_KINDS = ("fan", "paired", "costs", "attribution", "parks")
 MET, LIKELY = P_MET, P_LIKELY  # as `cqsim run` and the app say (sim.targets.verdict)
 
@@ -521,7 +513,7 @@ def _tables(results: Results) -> list[str]:
     if not results.paired.empty:
         year = min(2025, int(results.paired["year"].max()))
         show = results.paired[
-            (results.paired["year"] == year) & results.paired["metric"].isin(FAN_METRICS)
+            (results.paired["year"] == year) & results.paired["metric"].isin(plots.target_metrics())
         ].copy()
         show["what"] = show["metric"].map(_metric_heading)
         show["interval"] = [
@@ -644,7 +636,7 @@ def _figures(results: Results) -> list[tuple[str, str, Callable[[], Figure]]]:
     present = set(results.trajectories["metric"].astype(str).unique())
     shown = results.shown
     items: list[tuple[str, str, Callable[[], Figure]]] = []
-    for metric in FAN_METRICS:
+    for metric in plots.target_metrics():
         if metric not in present:
             continue
         label, unit = plots.metric_label(metric)

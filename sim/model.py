@@ -31,14 +31,8 @@ class ClusterModel(ClusterSim, mesa.Model):
     ``mesa.batch_run(ClusterModel, parameters={"scale": [10, 20]}, rng=[1, 2])`` runs it.
 
     Args:
-        scenario: a resolved :class:`~sim.scenario.Scenario` (used as it is), or a scenario
-            file (default: the shipped baseline), resolved with ``settings`` and given this
-            seed's draw from its posterior, as ``cqsim run`` does.
+        scenario, params, **settings: as :class:`~sim.core.ClusterSim` takes them.
         rng: the seed; it fixes every random draw (None: Mesa draws one, kept as ``seed``).
-        params: the base parameter set (default: the shipped parameter file).
-        **settings: ``scale``, ``end`` ('YYYY-MM') and ``posterior`` (a file, or False for
-            none) for a scenario file; and parameter overrides written ``group__name``
-            (``labour__quit_rate=0.02``).
 
     """
 
