@@ -29,6 +29,7 @@ SWITCHED_OFF = {
     "no micro-firms": {"init.micro_firms_jan_2021": 0, "entry.micro_rate": 0.0},
     "no registrations that never operate": {"entry.never_operating_share": 0.0},
     "no Pareto tail at the start": {"init.tail_share": 0.0},
+    "no branches before 2021 (no stock in Jan 2021)": {"init.branch_stock_years": 0},
     "no branches with booked revenue": {"entry.branch_rate": 0.0},
 }
 FIGURES = {
@@ -40,6 +41,7 @@ FIGURES = {
     "+ firms >= 1 bn": ("firms_1bn_plus_added", 2025),
     "share from outside": ("share_of_added_from_outside", 2025),
     "firms in statistics 2020": ("firms_in_sector_statistics", 2021),
+    "above designated size Apr 2023": ("firms_above_designated_size", 2023),
 }
 
 

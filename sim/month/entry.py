@@ -143,6 +143,20 @@ def create_firms(
     return float(weight.sum())
 
 
+def branch_booked_revenue(entry, u: np.ndarray) -> np.ndarray:
+    """Yearly revenue (yuan) a branch books: a Pareto above the modelled minimum, capped.
+
+    ``u`` are uniform draws, one per branch; ``entry`` is the ``entry`` parameter group.
+    """
+    return (
+        np.minimum(
+            entry.branch_revenue_max_bn,
+            entry.branch_revenue_min_bn * u ** (-1 / entry.branch_revenue_exponent),
+        )
+        * 1e9
+    )
+
+
 def spawn_branches(m: ClusterSim, rng: np.random.Generator) -> float:
     """Branches and regional headquarters of national groups, arriving with booked revenue.
 
@@ -157,12 +171,7 @@ def spawn_branches(m: ClusterSim, rng: np.random.Generator) -> float:
     u = rng.random(count)
     if count == 0:
         return 0.0
-    yearly = (
-        np.minimum(
-            e.branch_revenue_max_bn, e.branch_revenue_min_bn * u ** (-1 / e.branch_revenue_exponent)
-        )
-        * 1e9
-    )
+    yearly = branch_booked_revenue(e, u)
     per_person = (
         m.params.init.productivity_yuan_per_person_month
         * e.branch_productivity

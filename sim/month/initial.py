@@ -8,6 +8,7 @@ import numpy as np
 from scipy.special import ndtri
 
 from sim.month.draws import firm_pay_and_costs, firm_productivity, stochastic_round
+from sim.month.entry import branch_booked_revenue
 from sim.month.location import calibrate_park_constants
 from sim.month.parks import occupied_area
 from sim.month.ramp import add_shortfall
@@ -54,15 +55,23 @@ def populate(m: ClusterSim) -> None:
     micro_sizes = np.maximum(
         1.0, rng.lognormal(np.log(e.micro_size_median), e.micro_size_sigma, n_micro)
     )
-    sizes = np.concatenate([sizes, micro_sizes])
-    is_micro = np.arange(sizes.size) >= f0
+    # Branches of national groups that settled before 2021: the stock the branch process
+    # (entry.branch_rate) left over init.branch_stock_years, with the revenue it books.
+    booked = branch_stock(m, rng)
+    branch_people = np.maximum(
+        1.0, booked / 12 / (p.init.productivity_yuan_per_person_month * e.branch_productivity)
+    )
+    sizes = np.concatenate([sizes, micro_sizes, branch_people])
+    is_micro = (np.arange(sizes.size) >= f0) & (np.arange(sizes.size) < f0 + n_micro)
+    is_branch = np.arange(sizes.size) >= f0 + n_micro
     threshold = k * p.firms.resolve_min_agents
-    big = sizes >= threshold
+    big = (sizes >= threshold) | is_branch  # each branch is kept: one giant is not a sample
     keep = big | (rng.random(sizes.size) < 1.0 / k)
-    sizes, big, is_micro = sizes[keep], big[keep], is_micro[keep]
+    sizes, big, is_micro, is_branch = sizes[keep], big[keep], is_micro[keep], is_branch[keep]
     weight = np.where(big, 1.0, float(k))
-    micro_people = np.sum(weight * sizes * is_micro)
-    sizes[~is_micro] *= (w0 - micro_people) / np.sum((weight * sizes)[~is_micro])
+    fixed_people = np.sum(weight * sizes * (is_micro | is_branch))
+    established = ~is_micro & ~is_branch
+    sizes[established] *= (w0 - fixed_people) / np.sum((weight * sizes)[established])
     n = sizes.size
 
     # Parks: the largest firms go where revenue is most short of its 2021 share, the rest by
@@ -77,7 +86,7 @@ def populate(m: ClusterSim) -> None:
     firm_share = firm_share / firm_share.sum()
     park = rng.choice(m.n_parks, size=n, p=firm_share)
     order = np.argsort(-sizes * weight, kind="stable")
-    heavy = order[(sizes * weight)[order] > p.init.heavy_firm_share * w0]
+    heavy = order[((sizes * weight)[order] > p.init.heavy_firm_share * w0) | is_branch[order]]
     assigned = np.zeros(m.n_parks)
     shortfall_target = np.where(young | m.parks.founded_later, -np.inf, rev_share * w0)
     for row in heavy.tolist():  # the few dozen largest firms, one by one
@@ -105,6 +114,8 @@ def populate(m: ClusterSim) -> None:
     # that 2021 revenue shares of parks are the stated/assumed ones and the city's revenue per
     # person is the calibrated one. It belongs to the place: entrants and movers get it too.
     prod = firm_productivity(m, sector, rng) * np.where(is_micro, e.micro_productivity, 1.0)
+    # a branch earns what it books: its revenue per person is the branch process's
+    prod[is_branch] = p.init.productivity_yuan_per_person_month * e.branch_productivity
     people_rev = weight * sizes * prod
     realised = np.bincount(park, weights=people_rev, minlength=m.n_parks)
     if young.any():  # young parks earn at the city's productivity; outside parks take the rest
@@ -140,7 +151,7 @@ def populate(m: ClusterSim) -> None:
         weight=weight,
         park=park,
         sector=sector,
-        kind=np.where(is_micro, FirmKind.MICRO, FirmKind.INITIAL),
+        kind=np.select([is_micro, is_branch], [FirmKind.MICRO, FirmKind.BRANCH], FirmKind.INITIAL),
         born=-age,
         settled=-rng.integers(1, oldest + 1, n).clip(max=age),
         staff=agents,
@@ -188,6 +199,18 @@ def populate(m: ClusterSim) -> None:
         practitioner=True,
     )
     add_shortfall(m, rows[: employer.size], employer, +1)
+
+
+def branch_stock(m: ClusterSim, rng: np.random.Generator) -> np.ndarray:
+    """Yearly revenue (yuan) booked by the branches of national groups present in Jan 2021.
+
+    The same arrival process as after 2021 (``entry.branch_rate`` a year, booked revenue from
+    :func:`~sim.month.entry.branch_booked_revenue`), run over ``init.branch_stock_years``
+    before 2021: the stock it leaves, net of departures.
+    """
+    e = m.params.entry
+    count = int(rng.poisson(e.branch_rate * m.params.init.branch_stock_years))
+    return branch_booked_revenue(e, rng.random(count))
 
 
 def pareto_tail(
