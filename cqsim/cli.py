@@ -27,7 +27,14 @@ DESCRIPTION = (
     "The `cqsim` command line: run and validate scenarios (and, from other modules, the rest)."
 )
 # The groups of commands, in the order `cqsim --help` lists them.
-COMMAND_MODULES = ("cqsim.run", "cqsim.planning", "cqsim.calibration", "cqsim.sweeps", "cqsim.app")
+COMMAND_MODULES = (
+    "cqsim.run",
+    "cqsim.planning",
+    "cqsim.calibration",
+    "cqsim.sweeps",
+    "cqsim.optimizing",
+    "cqsim.app",
+)
 # How the library's setting names read on the command line.
 OPTIONS = {
     "scale": "--scale",

@@ -237,10 +237,14 @@ def _numeric_kind(annotation: Any) -> str | None:
 
 
 def _resolve_factor(
-    file: Path, i: int, path: str, base: Scenario, params: Parameters
+    file: Path, i: int, path: str, base: Scenario, params: Parameters, section: str = "factors"
 ) -> tuple[tuple, bool]:
-    """Check a factor's key path; return its target and whether it takes whole numbers."""
-    where = f"factors[{i}].path"
+    """Check a factor's key path; return its target and whether it takes whole numbers.
+
+    ``section`` is the file's list the path is in (sweeps: ``factors``; optimisations:
+    ``levers``), for the key path of an error.
+    """
+    where = f"{section}[{i}].path"
     head, _, rest = path.partition(".")
     if head == "parameters":
         if rest not in params.specs:

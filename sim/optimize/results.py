@@ -1,0 +1,344 @@
+"""What a planner reads from a search: the answer first, then the front and its checks.
+
+The Pareto front, the chosen packages re-run on fresh seeds, a scenario file for each package
+on the front, and a plot.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from sim.optimize.spec import Optimization
+
+CANDIDATES_FILE = "candidates.csv"
+FRONT_FILE = "front.csv"
+CHECK_FILE = "fresh_seed_check.csv"
+PLOT_FILE = "pareto.png"
+SUMMARY_FILE = "summary.md"
+FRONT_DIR = "packages"
+
+
+@dataclass
+class SearchResult:
+    """The tables of a finished search and the sentence that answers it."""
+
+    candidates: pd.DataFrame
+    front: pd.DataFrame
+    check: pd.DataFrame
+    headline: str
+    details: list[str]
+
+
+def _oriented(opt: Optimization, table: pd.DataFrame) -> np.ndarray:
+    """Objective values, each turned so that smaller is better."""
+    cols = []
+    for o in opt.objectives:
+        x = table[o.metric].to_numpy(dtype=float)
+        cols.append(x if o.direction == "minimize" else -x)
+    return np.column_stack(cols)
+
+
+def non_dominated(points: np.ndarray) -> np.ndarray:
+    """Mask of the rows no other row dominates (smaller is better in every column)."""
+    n = points.shape[0]
+    keep = np.ones(n, dtype=bool)
+    for i in range(n):
+        if not keep[i]:
+            continue
+        dominates_i = np.all(points <= points[i], axis=1) & np.any(points < points[i], axis=1)
+        if dominates_i.any():
+            keep[i] = False
+    return keep
+
+
+def pareto_front(opt: Optimization, candidates: pd.DataFrame) -> pd.DataFrame:
+    """The non-dominated packages: among the feasible ones, or among all if none is feasible.
+
+    Sorted by the first objective, best first; duplicates of a package are dropped.
+    """
+    pool = candidates[candidates["feasible"]] if candidates["feasible"].any() else candidates
+    if pool.empty:
+        return pool
+    lever_cols = [lv.path for lv in opt.levers]
+    pool = pool.drop_duplicates(subset=lever_cols)
+    points = _oriented(opt, pool)
+    finite = np.all(np.isfinite(points), axis=1)
+    pool, points = pool[finite], points[finite]
+    front = pool[non_dominated(points)].copy()
+    first = opt.objectives[0]
+    return front.sort_values(first.metric, ascending=first.direction == "minimize", kind="stable")
+
+
+def choose(opt: Optimization, front: pd.DataFrame) -> pd.DataFrame:
+    """Up to ``check_packages`` packages of the front, spread along it, best first."""
+    k = min(opt.check_packages, len(front))
+    if k == 0:
+        return front.iloc[:0]
+    picks = sorted(set(np.linspace(0, len(front) - 1, k).round().astype(int).tolist()))
+    return front.iloc[picks]
+
+
+def binding(opt: Optimization, candidates: pd.DataFrame) -> tuple[str, str]:
+    """The constraint that binds, and the target that binds, when nothing is feasible.
+
+    The binding constraint is the one the closest packages (least total violation) miss by the
+    most; the binding target is the one they meet least often.
+    """
+    closest = candidates.nsmallest(max(1, min(5, len(candidates))), "violation")
+    worst, how_far = "", -math.inf
+    for c in opt.constraints:
+        gap = float(np.median([c.violation(v) for v in closest[c.metric]]))
+        if gap > how_far:
+            worst, how_far = c.describe(), gap
+    probs = {t["id"]: float(closest[f"p:{t['id']}"].mean()) for t in opt.targets}
+    target = min(probs, key=probs.get)
+    label = next(t["label"] for t in opt.targets if t["id"] == target)
+    return (
+        worst,
+        f"{label} ({target}): met on {probs[target]:.0%} of the seeds of the closest packages",
+    )
+
+
+def describe_levers(opt: Optimization, row: pd.Series | dict) -> str:
+    """A package's levers in words: only those that differ from the base scenario."""
+    parts = []
+    for lv in opt.levers:
+        v = row[lv.path]
+        if _same(v, lv.base_value):
+            continue
+        parts.append(lv.describe(v))
+    return "; ".join(parts) if parts else "nothing beyond the base scenario"
+
+
+def _same(a: Any, b: Any) -> bool:
+    if isinstance(a, float | int) and isinstance(b, float | int):
+        return math.isclose(float(a), float(b), rel_tol=1e-9, abs_tol=1e-12)
+    return a == b or (isinstance(a, list | tuple) and list(a) == list(b or []))
+
+
+def headline(
+    opt: Optimization, front: pd.DataFrame, check: pd.DataFrame, any_feasible: bool
+) -> str:
+    """The answer first: the best feasible package, its cost and what it does, or why none."""
+    first = opt.objectives[0]
+    rules = ", ".join(c.describe() for c in opt.constraints) or "no constraint"
+    if front.empty:
+        return "No package could be evaluated."
+    best = front.iloc[0]
+    fresh = check[check["candidate"] == best["candidate"]] if not check.empty else check
+    fresh_note = ""
+    if not fresh.empty:
+        f = fresh.iloc[0]
+        fresh_note = (
+            f" On {int(f['seeds'])} fresh seeds it meets all targets with P {f['p_all']:.2f} "
+            f"(± {f['se:p_all']:.2f}) at {f['cost']:.1f} bn yuan (± {f['se:cost']:.1f})."
+        )
+    if not any_feasible:
+        return (
+            f"No package within the levers' ranges meets {rules} on the search's "
+            f"{opt.seeds} seeds; the closest is candidate {int(best['candidate'])} "
+            f"({describe_levers(opt, best)})."
+        )
+    what = (
+        "cheapest"
+        if first.metric in ("cost", "extra_cost") and first.direction == "minimize"
+        else "best"
+    )
+    return (
+        f"The {what} package that meets {rules} costs {best['cost']:.1f} bn yuan to "
+        f"{max(t['year'] for t in opt.targets)} ({best.get('extra_cost', float('nan')):+.1f} bn "
+        f"against the base) and does: {describe_levers(opt, best)}. On the search's {opt.seeds} "
+        f"seeds it meets all targets with P {best['p_all']:.2f}.{fresh_note}"
+    )
+
+
+def check_table(
+    opt: Optimization, chosen: pd.DataFrame, fresh: dict[int, dict[str, float]]
+) -> pd.DataFrame:
+    """The chosen packages' figures on the search's seeds beside those on fresh seeds."""
+    rows = []
+    metrics = list(
+        dict.fromkeys(["p_all", "cost", *opt.metrics, *[f"p:{t['id']}" for t in opt.targets]])
+    )
+    for _, row in chosen.iterrows():
+        key = int(row["candidate"])
+        if key not in fresh:
+            continue
+        f = fresh[key]
+        rec = {"candidate": key, "seeds": f["seeds"]}
+        for m in metrics:
+            rec[f"search:{m}"] = row.get(m, math.nan)
+            rec[m] = f.get(m, math.nan)
+            rec[f"se:{m}"] = f.get(f"se:{m}", math.nan)
+        rows.append(rec)
+    return pd.DataFrame(rows)
+
+
+def plot_front(
+    opt: Optimization, candidates: pd.DataFrame, front: pd.DataFrame, check: pd.DataFrame, out: Path
+) -> None:
+    """Cost against the probability of meeting every target, with the front and fresh checks."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    x_metric = "cost"
+    y_metric = next((o.metric for o in opt.objectives if o.metric.startswith("p")), "p_all")
+    fig, ax = plt.subplots(figsize=(7.5, 5), dpi=120)
+    feas = candidates["feasible"].to_numpy(dtype=bool)
+    ax.scatter(
+        candidates.loc[~feas, x_metric],
+        candidates.loc[~feas, y_metric],
+        s=14,
+        color="#bbbbbb",
+        label="infeasible packages",
+        zorder=1,
+    )
+    ax.scatter(
+        candidates.loc[feas, x_metric],
+        candidates.loc[feas, y_metric],
+        s=16,
+        color="#6a9fd4",
+        label="feasible packages",
+        zorder=2,
+    )
+    if not front.empty:
+        f = front.sort_values(x_metric)
+        ax.plot(
+            f[x_metric],
+            f[y_metric],
+            "-o",
+            color="#1f4e79",
+            ms=5,
+            lw=1.5,
+            label="Pareto front",
+            zorder=3,
+        )
+    if not check.empty:
+        ax.errorbar(
+            check["cost"],
+            check[y_metric],
+            xerr=check["se:cost"],
+            yerr=check[f"se:{y_metric}"],
+            fmt="D",
+            color="#c0504d",
+            ms=5,
+            capsize=3,
+            label=f"re-run on {int(check['seeds'].iloc[0])} fresh seeds",
+            zorder=4,
+        )
+    base = candidates[candidates["candidate"] == candidates["candidate"].min()]
+    if not base.empty:
+        ax.scatter(
+            base[x_metric],
+            base[y_metric],
+            marker="s",
+            s=50,
+            facecolor="none",
+            edgecolor="black",
+            label="first candidate (the base's levers)",
+            zorder=5,
+        )
+    for c in opt.constraints:
+        if c.metric == y_metric and c.low is not None:
+            ax.axhline(c.low, color="#c0504d", lw=0.8, ls="--")
+            ax.text(
+                ax.get_xlim()[0],
+                c.low,
+                f" required: {y_metric} >= {c.low:g}",
+                va="bottom",
+                fontsize=8,
+                color="#c0504d",
+            )
+        if c.metric == x_metric and c.high is not None:
+            ax.axvline(c.high, color="#c0504d", lw=0.8, ls="--")
+    y_label = "P(all targets met)" if y_metric == "p_all" else f"P({y_metric[2:]} met)"
+    ax.set_xlabel(f"public cost of the policies to {max(t['year'] for t in opt.targets)}, bn yuan")
+    ax.set_ylabel(f"{y_label}, share of {opt.seeds} seeds")
+    ax.set_ylim(-0.03, 1.05)
+    ax.set_title(f"{opt.name}: cost against attainment", fontsize=11)
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=8, loc="lower right")
+    fig.tight_layout()
+    fig.savefig(out)
+    plt.close(fig)
+
+
+def write_packages(opt: Optimization, front: pd.DataFrame, folder: Path) -> list[Path]:
+    """Each package of the front as a scenario file that ``cqsim run`` takes as it is."""
+    import tomli_w
+
+    from sim.app.levers import scenario_document
+    from sim.scenario import load_scenario
+
+    folder.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for rank, (_, row) in enumerate(front.iterrows(), start=1):
+        values = {lv.path: _from_csv(row[lv.path]) for lv in opt.levers}
+        name = f"{opt.name}_{rank:02d}"
+        scenario = opt.scenario(values).model_copy(
+            update={
+                "name": name,
+                "description": (
+                    f"Package {rank} of the Pareto front of {opt.file.name} (candidate "
+                    f"{int(row['candidate'])}): {describe_levers(opt, row)}. On the search's "
+                    f"{opt.seeds} seeds: P(all targets) {row['p_all']:.2f}, cost "
+                    f"{row['cost']:.1f} bn yuan."
+                ),
+            }
+        )
+        run = scenario.run.model_copy(update={"end": opt.written_end or opt.base.run.end})
+        scenario = scenario.model_copy(update={"run": run})
+        path = folder / f"{name}.toml"
+        text = (
+            f"# Written by `cqsim optimize {opt.file.name}`; run it with `cqsim run {path.name}`.\n"
+        )
+        path.write_text(text + tomli_w.dumps(scenario_document(scenario, folder)), encoding="utf-8")
+        load_scenario(path)  # it must load as written
+        paths.append(path)
+    return paths
+
+
+def _from_csv(value: Any) -> Any:
+    if isinstance(value, str) and value.startswith("["):
+        return json.loads(value)
+    if isinstance(value, np.generic):
+        return value.item()
+    return value
+
+
+def summary_markdown(opt: Optimization, result: SearchResult, seconds: float, runs: int) -> str:
+    """The result as a short Markdown page."""
+    lines = [f"# {opt.name}", "", result.headline, ""]
+    lines += [f"- {d}" for d in result.details]
+    lines += ["", "## The Pareto front", ""]
+    cols = ["candidate", "cost", "extra_cost", "p_all", *[f"p:{t['id']}" for t in opt.targets]]
+    cols = [c for c in cols if c in result.front.columns]
+    lines.append("| " + " | ".join(cols) + " | levers |")
+    lines.append("|" + "---|" * (len(cols) + 1))
+    for _, row in result.front.iterrows():
+        cells = [f"{row[c]:.3g}" if isinstance(row[c], float) else str(row[c]) for c in cols]
+        lines.append("| " + " | ".join(cells) + f" | {describe_levers(opt, row)} |")
+    if not result.check.empty:
+        lines += ["", f"## Re-run on {int(result.check['seeds'].iloc[0])} fresh seeds", ""]
+        lines.append("| candidate | P(all), search | P(all), fresh | cost, search | cost, fresh |")
+        lines.append("|---|---|---|---|---|")
+        for _, r in result.check.iterrows():
+            lines.append(
+                f"| {int(r['candidate'])} | {r['search:p_all']:.2f} | {r['p_all']:.2f} ± "
+                f"{r['se:p_all']:.2f} | {r['search:cost']:.1f} | {r['cost']:.1f} ± "
+                f"{r['se:cost']:.1f} |"
+            )
+    lines += [
+        "",
+        f"{len(result.candidates)} packages, {runs} runs in this session, {seconds:.0f} s.",
+    ]
+    return "\n".join(lines) + "\n"
