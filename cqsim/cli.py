@@ -52,6 +52,8 @@ OPTIONS = {
     "metric": "--metric",
     "agg": "--agg",
     "kind": "KIND",
+    "target": "--target",
+    "threshold": "--threshold",
 }
 
 

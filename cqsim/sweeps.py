@@ -57,6 +57,58 @@ def add_commands(sub) -> None:
     se.add_argument(
         "--force", action="store_true", help="replace --out files that cqsim did not write"
     )
+    add_discover(sub)
+
+
+def add_discover(sub) -> None:
+    """Register `cqsim discover`."""
+    di = sub.add_parser(
+        "discover",
+        help="scenario discovery (PRIM) over a sweep store: where a target is met",
+        description="Which ranges of the sweep's levers and of the uncertain (calibrated) "
+        "parameters lead to meeting a target: PRIM (EMA Workbench's implementation) over the "
+        "store's runs. Prints the box; saves a plot and the box's limits as CSV.",
+    )
+    di.add_argument("store", type=Path, help="the sweep's DuckDB store")
+    di.add_argument(
+        "--target",
+        default="cq_revenue_2025",
+        help="target id of observations.csv (default cq_revenue_2025)",
+    )
+    di.add_argument(
+        "--threshold",
+        type=float,
+        default=0.8,
+        help="least density of the chosen box: the share of its runs that meet the target "
+        "(default 0.8)",
+    )
+    di.add_argument("--out", type=Path, help="plot file, PNG (default: next to the store)")
+    di.add_argument(
+        "--force", action="store_true", help="replace --out files that cqsim did not write"
+    )
+
+
+def cmd_discover(args: argparse.Namespace) -> int:
+    """Print the PRIM box for the target; save the plot and the limits."""
+    from analysis.discover import default_output, describe, discover, limits_table, plot
+    from sim.outputs import check_output_file, output_file
+
+    out = args.out or default_output(args.store, args.target)
+    if out.suffix.lower() != ".png":
+        raise SettingError("out", f"the plot is a PNG file, got {out}")
+    csv = out.with_suffix(".csv")
+    check_output_file(out, force=args.force)
+    result = discover(args.store, args.target, args.threshold)
+    table = limits_table(result)
+    header = ",".join(table.columns)
+    check_output_file(csv, force=args.force, csv_header=header)
+    print(describe(result))
+    with output_file(out, force=args.force) as tmp:
+        plot(result, tmp)
+    with output_file(csv, force=args.force, csv_header=header) as tmp:
+        table.to_csv(tmp, index=False)
+    print(f"plot: {out}\nbox: {csv}")
+    return 0
 
 
 def cmd_sweep(args: argparse.Namespace) -> int:
@@ -154,4 +206,4 @@ def cmd_sensitivity(args: argparse.Namespace) -> int:
     return 0
 
 
-HANDLERS = {"sweep": cmd_sweep, "sensitivity": cmd_sensitivity}
+HANDLERS = {"sweep": cmd_sweep, "sensitivity": cmd_sensitivity, "discover": cmd_discover}

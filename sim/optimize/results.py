@@ -268,7 +268,9 @@ def plot_front(
     ax.grid(alpha=0.3)
     ax.legend(fontsize=8, loc="lower right")
     fig.tight_layout()
-    fig.savefig(out)
+    from sim.outputs import GENERATOR
+
+    fig.savefig(out, format="png", metadata={"Software": GENERATOR})
     plt.close(fig)
 
 
