@@ -77,8 +77,7 @@ def cases(store: str | Path, target_id: str) -> tuple[pd.DataFrame, np.ndarray, 
 
         raise SettingError(
             "target",
-            f"unknown target '{target_id}'{did_you_mean(target_id, list(targets))}; one of "
-            f"{', '.join(targets)}",
+            f"unknown target '{target_id}'{did_you_mean(target_id, list(targets))}",
         )
     target = targets[target_id]
     needed = measure(target["measure"]).metrics

@@ -260,18 +260,15 @@ def _check_metric(file: Path, where: str, metric: str, target_ids: list[str]) ->
     m = re.fullmatch(r"(p|mean):(.+)", metric)
     if m is None:
         options = [*FIXED_METRICS, *(f"p:{t}" for t in target_ids)]
-        raise ScenarioError(
-            file,
-            where,
-            f"unknown metric '{metric}'{did_you_mean(metric, options)}; one of "
-            f"{', '.join(FIXED_METRICS)}, p:TARGET or mean:TARGET",
-        )
+        hint = did_you_mean(metric, options)
+        if not hint.startswith("; did you mean"):
+            hint = f"; one of {', '.join(FIXED_METRICS)}, p:TARGET or mean:TARGET"
+        raise ScenarioError(file, where, f"unknown metric '{metric}'{hint}")
     if m.group(2) not in target_ids:
         raise ScenarioError(
             file,
             where,
-            f"unknown target '{m.group(2)}'{did_you_mean(m.group(2), target_ids)}; the targets "
-            f"are {', '.join(target_ids)}",
+            f"unknown target '{m.group(2)}'{did_you_mean(m.group(2), target_ids)}",
         )
 
 
