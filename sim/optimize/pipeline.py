@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import json
+import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from sim.optimize.evaluate import summarise
@@ -89,18 +91,25 @@ def optimize(
         any_feasible = bool(candidates["feasible"].any())
         chosen = choose(opt, front)
         fresh, fresh_runs = _fresh_check(opt, study, chosen, executor, log)
+        attribution = pd.DataFrame()
+        if any_feasible and not front.empty:
+            best = front.iloc[0]
+            best_values = {lv.path: _value(best[lv.path]) for lv in opt.levers}
+            attribution, more = attribute(opt, study, best_values, executor, log)
+            fresh_runs += more
     finally:
         executor.close()
     check = check_table(opt, chosen, fresh)
     details = _details(opt, candidates, front, check, any_feasible)
-    result = SearchResult(
-        candidates, front, check, headline(opt, front, check, any_feasible), details
-    )
+    answer = headline(opt, front, check, any_feasible)
+    result = SearchResult(candidates, front, check, answer, details, attribution)
     seconds = time.perf_counter() - t0
     with output_folder(out, kind="optimize", force=force) as tmp:
         candidates.to_csv(tmp / CANDIDATES_FILE, index=False)
         front.to_csv(tmp / FRONT_FILE, index=False)
         check.to_csv(tmp / CHECK_FILE, index=False)
+        if not attribution.empty:
+            attribution.to_csv(tmp / ATTRIBUTION_FILE, index=False)
         plot_front(opt, candidates, front, check, tmp / PLOT_FILE)
         write_packages(opt, front, tmp / FRONT_DIR)
         (tmp / SUMMARY_FILE).write_text(
@@ -177,3 +186,95 @@ def _details(opt, candidates, front, check, any_feasible) -> list[str]:
                     f"({r[c.metric]:.3g} ± {r[f'se:{c.metric}']:.2g}): it may have won on luck."
                 )
     return lines
+
+
+ATTRIBUTION_FILE = "attribution.csv"
+ATTRIBUTION_FIGURES = ("cost", "practitioners_added")
+
+
+def lever_players(opt: Optimization, values: dict[str, Any]) -> dict[str, list[str]]:
+    """The package's moved levers grouped into players: one per policy (or parameter)."""
+    players: dict[str, list[str]] = {}
+    for lv in opt.levers:
+        if _same_value(values[lv.path], lv.base_value):
+            continue
+        owner = lv.path.rsplit(".", 1)[0] if lv.path.startswith("policies.") else lv.path
+        players.setdefault(owner, []).append(lv.path)
+    return players
+
+
+def _same_value(a: Any, b: Any) -> bool:
+    if isinstance(a, int | float) and isinstance(b, int | float):
+        return math.isclose(float(a), float(b), rel_tol=1e-12, abs_tol=1e-12)
+    return a == b
+
+
+def attribute(
+    opt: Optimization, study, values: dict[str, Any], executor, log
+) -> tuple[pd.DataFrame, int]:
+    """Shapley split of the package's effect against the base among its moved policies.
+
+    v(S) is the package with only the levers of the players in S moved (the others at the
+    base's values), on the search's seeds; the split is exact seed by seed (2^k packages for k
+    players), and averaged over the seeds. Kept in the store, so a rerun does not redo it.
+    """
+    from itertools import combinations
+
+    from analysis.attribution import shapley
+
+    players = lever_players(opt, values)
+    names = list(players)
+    if not names:
+        return pd.DataFrame(), 0
+    key = json.dumps(values, sort_keys=True, default=str)
+    stored = study.user_attrs.get("attribution", {})
+    runs = 0
+    if stored.get("package") != key:
+        subsets = [
+            frozenset(c) for size in range(len(names) + 1) for c in combinations(names, size)
+        ]
+        packages = {}
+        for i, subset in enumerate(subsets):
+            moved = {p for name in subset for p in players[name]}
+            packages[i] = {
+                lv.path: values[lv.path] if lv.path in moved else lv.base_value for lv in opt.levers
+            }
+        log(f"attributing the package to its {len(names)} moved policies: {len(subsets)} packages")
+        seeds = opt.search_seeds()
+        figures = run_packages(opt, packages, seeds, executor)
+        runs = len(subsets) * len(seeds)
+        stored = {
+            "package": key,
+            "subsets": [sorted(s) for s in subsets],
+            "figures": {str(i): {str(s): f for s, f in per.items()} for i, per in figures.items()},
+        }
+        study.set_user_attr("attribution", stored)
+    subsets = [frozenset(s) for s in stored["subsets"]]
+    figures = {int(i): {int(s): f for s, f in per.items()} for i, per in stored["figures"].items()}
+    seeds = sorted(figures[0])
+    measures = list(ATTRIBUTION_FIGURES) + [
+        t["id"] for t in opt.targets if t["id"] not in ATTRIBUTION_FIGURES
+    ]
+    rows = []
+    for figure in measures:
+        if figure not in figures[0][seeds[0]]:
+            continue
+        per_player: dict[str, list[float]] = {n: [] for n in [*names, "total"]}
+        for s in seeds:
+            v = {subset: figures[i][s][figure] for i, subset in enumerate(subsets)}
+            for name, phi in shapley(v, names).items():
+                per_player[name].append(phi)
+            per_player["total"].append(v[frozenset(names)] - v[frozenset()])
+        for name, vals in per_player.items():
+            arr = np.asarray(vals)
+            rows.append(
+                {
+                    "figure": figure,
+                    "player": name,
+                    "levers": "; ".join(players.get(name, [])) or "all moved levers",
+                    "effect_mean": float(arr.mean()),
+                    "effect_p5": float(np.percentile(arr, 5)),
+                    "effect_p95": float(np.percentile(arr, 95)),
+                }
+            )
+    return pd.DataFrame(rows), runs

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -34,6 +34,7 @@ class SearchResult:
     check: pd.DataFrame
     headline: str
     details: list[str]
+    attribution: pd.DataFrame = field(default_factory=pd.DataFrame)
 
 
 def _oriented(opt: Optimization, table: pd.DataFrame) -> np.ndarray:
@@ -146,17 +147,54 @@ def headline(
             f"{opt.seeds} seeds; the closest is candidate {int(best['candidate'])} "
             f"({describe_levers(opt, best)})."
         )
-    what = (
-        "cheapest"
-        if first.metric in ("cost", "extra_cost") and first.direction == "minimize"
-        else "best"
+    year = max(t["year"] for t in opt.targets)
+    cost = (
+        f"costs {best['cost']:.1f} bn yuan to {year} "
+        f"({best.get('extra_cost', float('nan')):+.1f} bn against the base)"
     )
+    if first.metric in ("cost", "extra_cost") and first.direction == "minimize":
+        lead = f"The cheapest package that meets {rules} {cost}"
+    else:
+        word = "most" if first.direction == "maximize" else "least"
+        value = best[first.metric]
+        fresh_value = ""
+        if not fresh.empty and first.metric in fresh.columns:
+            f = fresh.iloc[0]
+            fresh_value = (
+                f" (on fresh seeds {num(f[first.metric])} ± {num(f['se:' + first.metric])})"
+            )
+        lead = (
+            f"The package with the {word} {metric_label(opt, first.metric)} that meets {rules} "
+            f"reaches {num(value)}{fresh_value} and {cost}"
+        )
     return (
-        f"The {what} package that meets {rules} costs {best['cost']:.1f} bn yuan to "
-        f"{max(t['year'] for t in opt.targets)} ({best.get('extra_cost', float('nan')):+.1f} bn "
-        f"against the base) and does: {describe_levers(opt, best)}. On the search's {opt.seeds} "
-        f"seeds it meets all targets with P {best['p_all']:.2f}.{fresh_note}"
+        f"{lead}. It does: {describe_levers(opt, best)}. On the search's {opt.seeds} seeds it "
+        f"meets all targets with P {best['p_all']:.2f}.{fresh_note}"
     )
+
+
+def num(value: float, sign: bool = False) -> str:
+    """A figure as a planner reads it: thousands separated, three significant digits below."""
+    plus = "+" if sign else ""
+    if not math.isfinite(value):
+        return str(value)
+    if abs(value) >= 1000:
+        return f"{value:{plus},.0f}"
+    return f"{value:{plus}.3g}"
+
+
+def metric_label(opt: Optimization, metric: str) -> str:
+    """A metric of an objective or constraint in words."""
+    if metric.startswith(("p:", "mean:")):
+        kind, _, tid = metric.partition(":")
+        label = next((t["label"] for t in opt.targets if t["id"] == tid), tid)
+        return f"P({label} met)" if kind == "p" else label
+    return {
+        "cost": "public cost",
+        "extra_cost": "extra cost",
+        "p_all": "P(all targets met)",
+        "cost_per_job": "cost per extra job",
+    }.get(metric, metric)
 
 
 def check_table(
@@ -322,13 +360,27 @@ def summary_markdown(opt: Optimization, result: SearchResult, seconds: float, ru
     lines = [f"# {opt.name}", "", result.headline, ""]
     lines += [f"- {d}" for d in result.details]
     lines += ["", "## The Pareto front", ""]
-    cols = ["candidate", "cost", "extra_cost", "p_all", *[f"p:{t['id']}" for t in opt.targets]]
+    cols = ["candidate", *opt.metrics, "cost", "extra_cost", "p_all"]
+    cols = list(dict.fromkeys([*cols, *[f"p:{t['id']}" for t in opt.targets]]))
     cols = [c for c in cols if c in result.front.columns]
     lines.append("| " + " | ".join(cols) + " | levers |")
     lines.append("|" + "---|" * (len(cols) + 1))
     for _, row in result.front.iterrows():
         cells = [f"{row[c]:.3g}" if isinstance(row[c], float) else str(row[c]) for c in cols]
         lines.append("| " + " | ".join(cells) + f" | {describe_levers(opt, row)} |")
+    if not result.attribution.empty:
+        lines += [
+            "",
+            "## What each lever contributes (the best package, Shapley values against the base)",
+            "",
+            "| figure | policy | levers | mean effect | 5-95% over seeds |",
+            "|---|---|---|---|---|",
+        ]
+        for r in result.attribution.itertuples():
+            lines.append(
+                f"| {r.figure} | {r.player} | {r.levers} | {num(r.effect_mean, sign=True)} | "
+                f"{num(r.effect_p5, sign=True)} to {num(r.effect_p95, sign=True)} |"
+            )
     if not result.check.empty:
         lines += ["", f"## Re-run on {int(result.check['seeds'].iloc[0])} fresh seeds", ""]
         lines.append("| candidate | P(all), search | P(all), fresh | cost, search | cost, fresh |")
