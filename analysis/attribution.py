@@ -10,7 +10,6 @@ the total effect of each seed).
 from __future__ import annotations
 
 from itertools import combinations
-from math import factorial
 
 import numpy as np
 import pandas as pd
@@ -18,6 +17,7 @@ import pandas as pd
 from analysis.tables import yearly
 from sim.runner import run_many
 from sim.scenario import Scenario
+from sim.shapley import shapley
 
 DEFAULT_METRICS = ("revenue_bn_yuan", "workforce")
 
@@ -36,22 +36,6 @@ def with_kinds(scenario: Scenario, kinds: frozenset[str]) -> Scenario:
             "policies": [p for p in scenario.policies if p.kind in kinds],
         }
     )
-
-
-def shapley(values: dict[frozenset[str], float], players: list[str]) -> dict[str, float]:
-    """Shapley value of each player given v(S) for every subset S of the players."""
-    n = len(players)
-    out = {}
-    for player in players:
-        others = [p for p in players if p != player]
-        total = 0.0
-        for size in range(n):
-            weight = factorial(size) * factorial(n - size - 1) / factorial(n)
-            for subset in combinations(others, size):
-                s = frozenset(subset)
-                total += weight * (values[s | {player}] - values[s])
-        out[player] = total
-    return out
 
 
 def attribution(

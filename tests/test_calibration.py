@@ -100,7 +100,7 @@ def test_tiny_calibration_writes_a_posterior_and_resumes(tmp_path):
         calibrate(path, progress=False)
 
 
-def _posterior(tmp_path: Path) -> Path:
+def base_posterior(tmp_path: Path) -> Path:
     rng = np.random.default_rng(0)
     frame = pd.DataFrame(
         {
@@ -115,7 +115,7 @@ def _posterior(tmp_path: Path) -> Path:
 
 
 def test_draws_depend_on_the_seed_only(tmp_path):
-    posterior = load_posterior(_posterior(tmp_path), load_parameters())
+    posterior = load_posterior(base_posterior(tmp_path), load_parameters())
     assert draw(posterior, 7) == draw(posterior, 7)
     assert len({tuple(draw(posterior, s).values()) for s in range(20)}) > 5
     summary = summarise(posterior).set_index("parameter")
@@ -123,7 +123,7 @@ def test_draws_depend_on_the_seed_only(tmp_path):
 
 
 def test_runs_with_a_posterior_share_draws_across_scenarios(tmp_path):
-    path = _posterior(tmp_path)
+    path = base_posterior(tmp_path)
     runs = {
         name: sim.run(
             SCENARIOS / f"{name}.toml", replicates=3, seed=5, end="2021-03", posterior=path

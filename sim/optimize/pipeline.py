@@ -220,7 +220,7 @@ def attribute(
     """
     from itertools import combinations
 
-    from analysis.attribution import shapley
+    from sim.shapley import shapley
 
     players = lever_players(opt, values)
     names = list(players)

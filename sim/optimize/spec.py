@@ -28,11 +28,11 @@ from sim.params import Parameters, load_parameters
 from sim.scenario import Scenario, load_scenario
 from sim.sweeps.spec import (
     Factor,
-    _check_parameter_value,
-    _key,
-    _posterior,
-    _resolve_factor,
+    base_posterior,
     build_scenario,
+    check_parameter_value,
+    key_of,
+    resolve_factor,
 )
 from sim.validation import describe_error, did_you_mean
 
@@ -320,7 +320,7 @@ def _check_lever(file: Path, i: int, raw: LeverFile, base: Scenario, params: Par
             except ValueError as exc:
                 raise ScenarioError(file, f"levers[{i}].choices[{j}]", str(exc)) from None
         return lever
-    target, integer = _resolve_factor(file, i, raw.path, base, params, "levers")
+    target, integer = resolve_factor(file, i, raw.path, base, params, "levers")
     for key in ("min", "max"):
         if getattr(raw, key) is None:
             raise ScenarioError(
@@ -353,7 +353,7 @@ def _check_lever(file: Path, i: int, raw: LeverFile, base: Scenario, params: Par
         value = lever.value(getattr(raw, key))
         where = f"levers[{i}].{key}"
         if target[0] == "parameters":
-            problem = _check_parameter_value(params, target[1], value)
+            problem = check_parameter_value(params, target[1], value)
             if problem:
                 raise ScenarioError(file, where, problem)
         else:
@@ -408,11 +408,11 @@ def load_optimization(path: str | Path, params: Parameters | None = None) -> Opt
             model = models.get(str(loc[0]), OptimizeFile) if len(loc) > 1 else OptimizeFile
             raise ScenarioError(
                 file,
-                _key(loc),
+                key_of(loc),
                 f"unknown key '{word}'{did_you_mean(word, list(model.model_fields))}",
             ) from None
         key, msg = describe_error(err, lambda parent: [])
-        raise ScenarioError(file, _key(err["loc"]) or key, msg) from None
+        raise ScenarioError(file, key_of(err["loc"]) or key, msg) from None
 
     base_path = (file.parent / raw.base).resolve()
     if not base_path.is_file():
@@ -493,5 +493,5 @@ def load_optimization(path: str | Path, params: Parameters | None = None) -> Opt
         check_packages=raw.check_packages,
         targets=targets,
         written_end=written_end,
-        posterior=_posterior(base, params),
+        posterior=base_posterior(base, params),
     )

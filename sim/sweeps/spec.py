@@ -236,7 +236,7 @@ def _numeric_kind(annotation: Any) -> str | None:
     return None
 
 
-def _resolve_factor(
+def resolve_factor(
     file: Path, i: int, path: str, base: Scenario, params: Parameters, section: str = "factors"
 ) -> tuple[tuple, bool]:
     """Check a factor's key path; return its target and whether it takes whole numbers.
@@ -321,7 +321,7 @@ def build_scenario(base: Scenario, factors: list[Factor], values: list[float | i
     return base.model_copy(update={"parameters": overrides, "policies": policies})
 
 
-def _check_parameter_value(params: Parameters, key: str, value: float) -> str | None:
+def check_parameter_value(params: Parameters, key: str, value: float) -> str | None:
     """Why a parameter cannot take this value, or None."""
     spec = params.specs[key]
     if spec.min is not None and value < spec.min:
@@ -339,7 +339,7 @@ def _check_value(
         raise ScenarioError(file, where, f"expected a finite number, got {value!r}")
     applied = f.apply_rounding(value)
     if f.target[0] == "parameters":
-        problem = _check_parameter_value(params, f.target[1], applied)
+        problem = check_parameter_value(params, f.target[1], applied)
         if problem:
             raise ScenarioError(file, where, problem)
         return
@@ -352,7 +352,7 @@ def _check_value(
 def _check_factor(
     file: Path, i: int, raw: FactorFile, design: str, base: Scenario, params: Parameters
 ) -> Factor:
-    target, integer = _resolve_factor(file, i, raw.path, base, params)
+    target, integer = resolve_factor(file, i, raw.path, base, params)
     if design == "grid":
         if raw.min is not None or raw.max is not None:
             key = "min" if raw.min is not None else "max"
@@ -436,7 +436,7 @@ def load_sweep(path: str | Path, params: Parameters | None = None) -> Sweep:
             loc = err["loc"]
             word = str(loc[-1])
             model = FactorFile if loc[0] == "factors" else SweepFile
-            key = _key(loc)
+            key = key_of(loc)
             raise ScenarioError(
                 file, key, f"unknown key '{word}'{did_you_mean(word, list(model.model_fields))}"
             ) from None
@@ -444,7 +444,7 @@ def load_sweep(path: str | Path, params: Parameters | None = None) -> Sweep:
         if err["type"] == "literal_error" and err["loc"] == ("design",):
             got = str(err.get("input"))
             msg = f"unknown design '{got}'; one of {', '.join(DESIGNS)}{did_you_mean(got, DESIGNS)}"
-        raise ScenarioError(file, _key(err["loc"]) or key, msg) from None
+        raise ScenarioError(file, key_of(err["loc"]) or key, msg) from None
 
     base_path = (file.parent / raw.base).resolve()
     if not base_path.is_file():
@@ -518,7 +518,7 @@ def load_sweep(path: str | Path, params: Parameters | None = None) -> Sweep:
         levels=raw.levels,
         metrics=metrics,
         all_metrics=raw.metrics is None,
-        posterior=_posterior(base, params),
+        posterior=base_posterior(base, params),
         matrix=matrix,
     )
     for point in range(sweep.n_points):
@@ -533,13 +533,14 @@ def load_sweep(path: str | Path, params: Parameters | None = None) -> Sweep:
             ) from None
         for f, v in zip(factors, sweep.applied(point), strict=True):
             if f.target[0] == "parameters":
-                problem = _check_parameter_value(params, f.target[1], v)
+                problem = check_parameter_value(params, f.target[1], v)
                 if problem:
                     raise ScenarioError(file, "factors", f"design point {point}: {problem}")
     return sweep
 
 
-def _posterior(base: Scenario, params: Parameters) -> Any:
+def base_posterior(base: Scenario, params: Parameters) -> Any:
+    """The base scenario's posterior table, or None if it draws no parameters."""
     if not base.run.posterior:
         return None
     from sim.posterior import load_posterior
@@ -547,7 +548,8 @@ def _posterior(base: Scenario, params: Parameters) -> Any:
     return load_posterior(base.run.posterior, params)
 
 
-def _key(loc: tuple) -> str:
+def key_of(loc: tuple) -> str:
+    """A pydantic error location as a key path: ``factors[0].path``."""
     out = ""
     for part in loc:
         out += f"[{part}]" if isinstance(part, int) else ("." if out else "") + str(part)
