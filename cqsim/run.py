@@ -128,6 +128,8 @@ def _file_kind(data: dict) -> str:
         return "calibration"
     if "factors" in data and "base" in data:
         return "sweep"
+    if "levers" in data and "base" in data:
+        return "optimization"
     return "scenario"
 
 
@@ -164,6 +166,14 @@ def cmd_validate(args: argparse.Namespace) -> int:
                 print(
                     f"ok  {path}: a sweep file ('{sweep.name}', {sweep.design} design, "
                     f"{sweep.n_runs} runs), not a scenario"
+                )
+            elif kind == "optimization":
+                from sim.optimize.spec import load_optimization
+
+                opt = load_optimization(path, params)
+                print(
+                    f"ok  {path}: an optimisation file ('{opt.name}', {len(opt.levers)} levers, "
+                    f"{opt.candidates} packages x {opt.seeds} seeds), not a scenario"
                 )
             else:
                 sc = load_scenario(path, params)
