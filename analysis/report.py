@@ -730,6 +730,10 @@ def build_report(folder: str | Path) -> str:
     Order: title; the answer (per scenario: which targets are met and how likely, the cost
     and cost per job, which policy kinds do the work); the figures; the tables; what was run.
     """
+    from analysis.optimize_report import build_optimize_report, is_optimization
+
+    if is_optimization(folder):
+        return build_optimize_report(folder)
     results = load_results(folder)
     start, end = results.period
     title = (

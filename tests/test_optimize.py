@@ -280,3 +280,14 @@ def test_a_killed_search_continues_without_losing_or_repeating_a_package(tmp_pat
     table = pd.read_csv(tmp_path / "out" / "candidates.csv")
     assert len(table) == 6
     assert table["candidate"].is_unique
+
+
+def test_cqsim_report_on_the_result_puts_the_answer_first(searched):
+    tmp, _ = searched
+    out = tmp / "out_two"
+    assert main(["report", str(out)]) == 0
+    page = (out / "report.html").read_text()
+    answer = page.index("The answer")
+    assert page.index("The cheapest package that meets extra_cost") > answer
+    assert page.index("The Pareto front") > page.index("The cheapest package")
+    assert "data:image/png;base64," in page

@@ -123,6 +123,14 @@ def optimize(
             "candidates": len(candidates),
             "seconds": seconds,
             "runs_this_session": summary.runs + fresh_runs,
+            "headline": result.headline,
+            "details": result.details,
+            "objectives": [[o.metric, o.direction] for o in opt.objectives],
+            "constraints": [c.describe() for c in opt.constraints],
+            "levers": [lv.path for lv in opt.levers],
+            "base_values": {lv.path: lv.base_value for lv in opt.levers},
+            "seeds": opt.search_seeds(),
+            "fresh_seeds": opt.fresh_seeds(),
         }
         (tmp / "manifest.json").write_text(json.dumps(manifest, indent=2, default=str))
     return OptimizeOutcome(result, summary, Path(out), seconds, fresh_runs)
@@ -189,7 +197,7 @@ def _details(opt, candidates, front, check, any_feasible) -> list[str]:
 
 
 ATTRIBUTION_FILE = "attribution.csv"
-ATTRIBUTION_FIGURES = ("cost", "practitioners_added")
+ATTRIBUTION_FIGURES = ("cost",)  # and every target's figure
 
 
 def lever_players(opt: Optimization, values: dict[str, Any]) -> dict[str, list[str]]:

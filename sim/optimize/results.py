@@ -229,7 +229,10 @@ def plot_front(
     import matplotlib.pyplot as plt
 
     x_metric = "cost"
-    y_metric = next((o.metric for o in opt.objectives if o.metric.startswith("p")), "p_all")
+    y_metric = next(
+        (o.metric for o in opt.objectives if o.metric not in ("cost", "extra_cost")), "p_all"
+    )
+    probability = y_metric == "p_all" or y_metric.startswith("p:")
     fig, ax = plt.subplots(figsize=(7.5, 5), dpi=120)
     feas = candidates["feasible"].to_numpy(dtype=bool)
     ax.scatter(
@@ -298,10 +301,13 @@ def plot_front(
             )
         if c.metric == x_metric and c.high is not None:
             ax.axvline(c.high, color="#c0504d", lw=0.8, ls="--")
-    y_label = "P(all targets met)" if y_metric == "p_all" else f"P({y_metric[2:]} met)"
+    y_label = metric_label(opt, y_metric) + (
+        f", share of {opt.seeds} seeds" if probability else f", mean of {opt.seeds} seeds"
+    )
     ax.set_xlabel(f"public cost of the policies to {max(t['year'] for t in opt.targets)}, bn yuan")
-    ax.set_ylabel(f"{y_label}, share of {opt.seeds} seeds")
-    ax.set_ylim(-0.03, 1.05)
+    ax.set_ylabel(y_label)
+    if probability:
+        ax.set_ylim(-0.03, 1.05)
     ax.set_title(f"{opt.name}: cost against attainment", fontsize=11)
     ax.grid(alpha=0.3)
     ax.legend(fontsize=8, loc="lower right")
