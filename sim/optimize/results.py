@@ -233,7 +233,10 @@ def plot_front(
         (o.metric for o in opt.objectives if o.metric not in ("cost", "extra_cost")), "p_all"
     )
     probability = y_metric == "p_all" or y_metric.startswith("p:")
-    fig, ax = plt.subplots(figsize=(7.5, 5), dpi=120)
+    fig, (ax, bars) = plt.subplots(
+        1, 2, figsize=(12, 5), dpi=120, gridspec_kw={"width_ratios": [1.6, 1]}
+    )
+    _target_bars(opt, front, check, bars)
     feas = candidates["feasible"].to_numpy(dtype=bool)
     ax.scatter(
         candidates.loc[~feas, x_metric],
@@ -316,6 +319,46 @@ def plot_front(
 
     fig.savefig(out, format="png", metadata={"Software": GENERATOR})
     plt.close(fig)
+
+
+def _target_bars(opt: Optimization, front: pd.DataFrame, check: pd.DataFrame, ax) -> None:
+    """P(each target met) for the best package of the front: which target binds."""
+    ax.set_title("the best package: P(each target met)", fontsize=10)
+    if front.empty:
+        ax.set_axis_off()
+        return
+    best = front.iloc[0]
+    labels = [t["label"].split(",")[0] for t in opt.targets]
+    ids = [t["id"] for t in opt.targets]
+    y = np.arange(len(ids))[::-1]
+    ax.barh(
+        y + 0.18,
+        [best[f"p:{i}"] for i in ids],
+        height=0.34,
+        color="#1f4e79",
+        label=f"search seeds ({opt.seeds})",
+    )
+    fresh = check[check["candidate"] == best["candidate"]] if not check.empty else check
+    if not fresh.empty:
+        f = fresh.iloc[0]
+        ax.barh(
+            y - 0.18,
+            [f[f"p:{i}"] for i in ids],
+            height=0.34,
+            color="#c0504d",
+            xerr=[f[f"se:p:{i}"] for i in ids],
+            capsize=3,
+            label=f"fresh seeds ({int(f['seeds'])})",
+        )
+    for c in opt.constraints:
+        if c.metric.startswith("p") and c.low is not None:
+            ax.axvline(c.low, color="#555555", ls="--", lw=0.8)
+    ax.set_yticks(y)
+    ax.set_yticklabels(labels, fontsize=8)
+    ax.set_xlim(0, 1.05)
+    ax.set_xlabel("share of seeds meeting the target")
+    ax.legend(fontsize=8, loc="lower right")
+    ax.grid(alpha=0.3, axis="x")
 
 
 def write_packages(opt: Optimization, front: pd.DataFrame, folder: Path) -> list[Path]:
