@@ -291,3 +291,16 @@ def test_cqsim_report_on_the_result_puts_the_answer_first(searched):
     assert page.index("The cheapest package that meets extra_cost") > answer
     assert page.index("The Pareto front") > page.index("The cheapest package")
     assert "data:image/png;base64," in page
+
+
+def test_a_search_on_a_dask_cluster_finds_the_same_packages(searched, tmp_path):
+    from distributed import LocalCluster
+
+    tmp, opt = searched
+    with LocalCluster(
+        n_workers=2, threads_per_worker=1, dashboard_address=None, processes=True
+    ) as cluster:
+        assert _optimize(tmp_path, opt, "--scheduler", cluster.scheduler_address, tag="dask") == 0
+    dask = pd.read_csv(tmp_path / "out_dask" / "candidates.csv")
+    one = pd.read_csv(tmp / "out_one" / "candidates.csv").iloc[: len(dask)]
+    pd.testing.assert_frame_equal(dask, one)

@@ -171,42 +171,64 @@ class LocalExecutor:
 class DaskExecutor:
     """Runs on a Dask distributed cluster; each task is sent as it is needed."""
 
-    def __init__(self, scheduler: str, in_flight: int | None = None):
+    def __init__(self, scheduler: str):
         from sim.sweeps.execute import connect_dask
 
         self.client = connect_dask(scheduler)
-        cores = sum(self.client.nthreads().values()) or 1
-        self.workers = cores
-        self.limit = in_flight or 2 * cores
+        self.workers = sum(self.client.nthreads().values()) or 1
+        self._params: dict[int, Any] = {}
+
+    def _submit(self, task: SeedTask):
+        key = id(task.params)
+        if key not in self._params:  # the parameter set goes to every worker once
+            self._params[key] = self.client.scatter(task.params, broadcast=True, hash=False)
+        return self.client.submit(
+            _guarded_remote,
+            task.key,
+            task.seed,
+            task.scenario,
+            self._params[key],
+            task.targets,
+            task.cost_until,
+            pure=False,
+        )
 
     def run(self, tasks: Iterable[SeedTask]) -> Iterator[SeedResult]:
-        """Run the tasks on the cluster; yield each result as it finishes."""
+        """Run the tasks, two per worker thread in flight; yield each result as it finishes."""
+        import time
+
         from distributed import as_completed
 
         from sim.pool import check_not_stopped
 
         it = iter(tasks)
-        futures = []
-        for task in it:
-            futures.append(self.client.submit(_guarded, task, pure=False))
-            if len(futures) >= self.limit:
-                break
-        queue = as_completed(futures)
+        queue = as_completed(loop=self.client.loop)
+        for _, task in zip(range(2 * self.workers), it, strict=False):
+            queue.add(self._submit(task))
         try:
-            for fut in queue:
+            while not queue.is_empty():
                 check_not_stopped()
-                yield fut.result()
-                nxt = next(it, None)
-                if nxt is not None:
-                    queue.add(self.client.submit(_guarded, nxt, pure=False))
-        except BaseException:
-            for fut in futures:
+                if not queue.has_ready():
+                    time.sleep(0.02)
+                    continue
+                for fut in queue.next_batch(block=False):
+                    result = fut.result()
+                    fut.release()
+                    yield result
+                    nxt = next(it, None)
+                    if nxt is not None:
+                        queue.add(self._submit(nxt))
+        finally:
+            for fut in list(queue.futures):
                 fut.cancel()
-            raise
 
     def close(self) -> None:
-        """Disconnect from the scheduler."""
+        """Disconnect (the cluster keeps running)."""
         self.client.close()
+
+
+def _guarded_remote(key, seed, scenario, params, targets, cost_until) -> SeedResult:
+    return _guarded(SeedTask(key, seed, scenario, params, targets, cost_until))
 
 
 def _guarded(task: SeedTask) -> SeedResult:
