@@ -29,7 +29,9 @@ SWITCHED_OFF = {
     "no micro-firms": {"init.micro_firms_jan_2021": 0, "entry.micro_rate": 0.0},
     "no registrations that never operate": {"entry.never_operating_share": 0.0},
     "no Pareto tail at the start": {"init.tail_share": 0.0},
-    "no branches before 2021 (no stock in Jan 2021)": {"init.branch_stock_years": 0},
+    "(switched on) branches before 2021: ten years' stock in Jan 2021": {
+        "init.branch_stock_years": 10
+    },
     "no branches with booked revenue": {"entry.branch_rate": 0.0},
 }
 FIGURES = {
