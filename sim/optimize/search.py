@@ -32,7 +32,6 @@ from sim.optimize.evaluate import (
     summarise,
 )
 from sim.optimize.spec import Optimization
-from sim.posterior import with_posterior_draw
 
 MARK = "cqsim_optimize"
 BASE_KEY = -1  # the key of the base scenario's runs
@@ -178,10 +177,7 @@ def _tasks(opt: Optimization, key: int, values: dict[str, Any], seeds: list[int]
     targets = tuple((t["id"], t["measure"], t["year"]) for t in opt.targets)
     cost_until = f"{max(t['year'] for t in opt.targets)}-12"
     return [
-        SeedTask(
-            key, s, with_posterior_draw(scenario, s, opt.params), opt.params, targets, cost_until
-        )
-        for s in seeds
+        SeedTask(key, s, opt.with_draw(scenario, s), opt.params, targets, cost_until) for s in seeds
     ]
 
 

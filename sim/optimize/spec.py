@@ -201,6 +201,27 @@ class Optimization:
     targets: list[dict[str, Any]]  # the targets in force: id, measure, year, value, comparison
     written_end: str = ""  # the base scenario file's own last month (package files keep it)
     posterior: Any = field(default=None, repr=False)
+    _draws: dict[int, dict[str, float | int]] = field(default_factory=dict, repr=False)
+
+    def with_draw(self, scenario: Scenario, seed: int) -> Scenario:
+        """The package's scenario for one seed: with a posterior, that seed's draw.
+
+        As in ``cqsim run``: the draw depends on the seed only (so every package shares it)
+        and parameters the scenario sets itself keep their value. Draws are made once per seed.
+        """
+        if self.posterior is None:
+            return scenario
+        if seed not in self._draws:
+            from sim.posterior import draw
+
+            drawn: dict[str, float | int] = dict(draw(self.posterior, seed))
+            for key, value in drawn.items():
+                if isinstance(self.params.specs[key].value, int):
+                    drawn[key] = round(value)
+            self._draws[seed] = drawn
+        return scenario.model_copy(
+            update={"parameters": {**self._draws[seed], **scenario.parameters}}
+        )
 
     @property
     def metrics(self) -> list[str]:
