@@ -114,7 +114,8 @@ def describe_levers(opt: Optimization, row: pd.Series | dict) -> str:
         v = row[lv.path]
         if _same(v, lv.base_value):
             continue
-        parts.append(lv.describe(v))
+        shown = num(float(v)) if isinstance(v, int | float | np.number) else v
+        parts.append(f"{lv.path.removeprefix('policies.')} = {shown}")
     return "; ".join(parts) if parts else "nothing beyond the base scenario"
 
 
@@ -134,12 +135,18 @@ def headline(
         return "No package could be evaluated."
     best = front.iloc[0]
     fresh = check[check["candidate"] == best["candidate"]] if not check.empty else check
+    shown = reported_metrics(opt)
     fresh_note = ""
     if not fresh.empty:
         f = fresh.iloc[0]
+        figures = "; ".join(
+            f"{metric_label(opt, m)} {num(f[m])} ± {num(f['se:' + m])}"
+            for m in shown
+            if m in f.index
+        )
         fresh_note = (
-            f" On {int(f['seeds'])} fresh seeds it meets all targets with P {f['p_all']:.2f} "
-            f"(± {f['se:p_all']:.2f}) at {f['cost']:.1f} bn yuan (± {f['se:cost']:.1f})."
+            f" On {int(f['seeds'])} fresh seeds: {figures}; cost {f['cost']:.1f} bn yuan "
+            f"(± {f['se:cost']:.1f})."
         )
     if not any_feasible:
         return (
@@ -167,10 +174,17 @@ def headline(
             f"The package with the {word} {metric_label(opt, first.metric)} that meets {rules} "
             f"reaches {num(value)}{fresh_value} and {cost}"
         )
+    searched = "; ".join(f"{metric_label(opt, m)} {num(best[m])}" for m in shown)
     return (
-        f"{lead}. It does: {describe_levers(opt, best)}. On the search's {opt.seeds} seeds it "
-        f"meets all targets with P {best['p_all']:.2f}.{fresh_note}"
+        f"{lead}. It does: {describe_levers(opt, best)}. On the search's {opt.seeds} seeds: "
+        f"{searched}.{fresh_note}"
     )
+
+
+def reported_metrics(opt: Optimization) -> list[str]:
+    """The figures the answer quotes: the constraints' and objectives' (not the cost's)."""
+    metrics = [m for m in opt.metrics if m not in ("cost", "extra_cost")]
+    return metrics or ["p_all"]
 
 
 def num(value: float, sign: bool = False) -> str:
@@ -188,7 +202,7 @@ def metric_label(opt: Optimization, metric: str) -> str:
     if metric.startswith(("p:", "mean:")):
         kind, _, tid = metric.partition(":")
         label = next((t["label"] for t in opt.targets if t["id"] == tid), tid)
-        return f"P({label} met)" if kind == "p" else label
+        return f"P({label.split(',')[0]} met)" if kind == "p" else label
     return {
         "cost": "public cost",
         "extra_cost": "extra cost",
