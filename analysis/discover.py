@@ -42,20 +42,9 @@ class Discovery:
 
 
 def _targets() -> dict[str, dict[str, Any]]:
-    from sim.targets import load_observations
+    from sim.optimize.spec import stated_targets
 
-    obs = load_observations()
-    return {
-        r.id: {
-            "id": r.id,
-            "measure": r.measure,
-            "year": int(r.year),
-            "value": float(r.value),
-            "comparison": r.comparison,
-            "label": r.label,
-        }
-        for r in obs[obs["kind"] == "target"].itertuples()
-    }
+    return {t["id"]: t for t in stated_targets()}
 
 
 def cases(store: str | Path, target_id: str) -> tuple[pd.DataFrame, np.ndarray, dict]:

@@ -385,7 +385,7 @@ def _check_lever(file: Path, i: int, raw: LeverFile, base: Scenario, params: Par
     return lever
 
 
-def _targets() -> list[dict[str, Any]]:
+def stated_targets() -> list[dict[str, Any]]:
     """The stated targets (observations.csv): id, measure, year, value, comparison, label."""
     from sim.targets import load_observations
 
@@ -439,7 +439,7 @@ def load_optimization(path: str | Path, params: Parameters | None = None) -> Opt
     if not base_path.is_file():
         raise ScenarioError(file, "base", f"file not found: {raw.base}")
     base = load_scenario(base_path, params)
-    targets = _targets()
+    targets = stated_targets()
     target_ids = [t["id"] for t in targets]
     last_year = max(t["year"] for t in targets)
     end = raw.end or f"{last_year}-12"
