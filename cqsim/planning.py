@@ -166,7 +166,7 @@ def _signed(value: float) -> str:
 def add_report_commands(sub) -> None:
     """Register `cqsim report` and `cqsim plot`."""
     rep = sub.add_parser(
-        "report", help="one self-contained HTML page of a run or comparison folder"
+        "report", help="one self-contained HTML page of a run, comparison or optimisation folder"
     )
     rep.add_argument("folder", type=Path, help="folder written by cqsim run or cqsim compare")
     rep.add_argument("--out", type=Path, help="HTML file (default FOLDER/report.html)")

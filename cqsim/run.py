@@ -40,7 +40,7 @@ def add_commands(sub) -> None:
 
     val = sub.add_parser(
         "validate",
-        help="check scenario files (and sweep, calibration and parameter files) without running",
+        help="check scenario files (and sweep, optimisation, calibration, parameter files) unrun",
     )
     val.add_argument("files", type=Path, nargs="+", help="TOML files")
 
