@@ -40,7 +40,8 @@ def add_commands(sub) -> None:
 
     val = sub.add_parser(
         "validate",
-        help="check scenario files (and sweep, optimisation, calibration, parameter files) unrun",
+        help="check scenario files (and sweep, optimisation, calibration and parameter files) "
+        "without running them",
     )
     val.add_argument("files", type=Path, nargs="+", help="TOML files")
 
