@@ -29,9 +29,9 @@ min = 0
 max = 300
 
 [[factors]]
-path = "policies.extra_talent.housing_subsidy_yuan_month"
-min = 0
-max = 3000
+path = "parameters.demand.growth_scale"
+min = 0.4
+max = 1.2
 """
 
 
@@ -45,15 +45,16 @@ def _store(tmp: Path, samples: int, replicates: int) -> Path:
 
 @pytest.fixture(scope="module")
 def store(tmp_path_factory) -> Path:
-    """24 packages of extra application scenarios and housing support, one seed each."""
+    """24 points of extra application scenarios and market growth, one seed each."""
     return _store(tmp_path_factory.mktemp("disc"), samples=24, replicates=1)
 
 
-def test_the_box_for_the_revenue_target_asks_for_more_application_scenarios(store):
+def test_the_box_for_the_revenue_target_asks_for_faster_market_growth(store):
     d = discover(store, "cq_revenue_2025", threshold=0.8)
+    assert 0 < d.of_interest < d.cases  # the sweep's range spans the target
     box = d.limits.set_index("dimension")
-    scen = box.loc["extra_scenarios.per_month"]
-    assert scen["restricted"] and scen["low"] > scen["range_low"]
+    growth = box.loc["demand.growth_scale"]
+    assert growth["restricted"] and growth["low"] > growth["range_low"]
     assert d.box["density"] > d.of_interest / d.cases  # denser than the runs as a whole
 
 
@@ -63,10 +64,7 @@ def test_discover_writes_the_plot_and_the_limits(store, tmp_path, capsys):
     text = capsys.readouterr().out
     assert "met in" in text and "covers" in text
     table = pd.read_csv(out.with_suffix(".csv"))
-    assert set(table["dimension"]) == {
-        "extra_scenarios.per_month",
-        "extra_talent.housing_subsidy_yuan_month",
-    }
+    assert set(table["dimension"]) == {"extra_scenarios.per_month", "demand.growth_scale"}
     assert out.stat().st_size > 10_000
     # run again: cqsim replaces what it wrote itself
     assert main(["discover", str(store), "--out", str(out)]) == 0
@@ -76,7 +74,8 @@ def test_the_calibrated_draws_are_uncertain_dimensions(tmp_path):
     store = _store(tmp_path, samples=4, replicates=2)
     x, y, target = cases(store, "cq_new_practitioners_2025")
     assert len(x) == 8 and len(y) == 8
-    assert "demand.growth_scale" in x.columns  # drawn per seed from the posterior
+    assert "labour.switch_base" in x.columns  # drawn per seed from the posterior
+    assert "demand.growth_scale" in x.columns  # swept: the factor's value, not the draw
     assert target["id"] == "cq_new_practitioners_2025"
 
 
