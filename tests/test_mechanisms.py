@@ -91,7 +91,10 @@ def test_branch_arrivals_bring_booked_revenue_firms_after_2021():
         # the branches that have operated for a year or more
         settled = _new_branches(on) & f.alive[: f.n] & (f.born[: f.n] < on.month - 12)
         assert settled.sum() > 0
-        assert np.all(f.trailing_revenue[: f.n][settled] >= 0.5e9)  # booked: from 1 bn a year
+        # they book from 1 bn yuan a year (what they earn also follows their demand and staff):
+        # far above an ordinary entrant's few tens of millions
+        booked = f.trailing_revenue[: f.n][settled]
+        assert np.median(booked) >= 1e9 and np.all(booked >= 1e8), booked
 
 
 def test_micro_firms_make_most_registrations():
