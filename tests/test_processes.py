@@ -49,9 +49,26 @@ def alive(pid: int) -> bool:
     return state != "Z"
 
 
+def _default_stop_signals() -> None:
+    """In the child: SIGTERM, SIGHUP and SIGINT at their defaults, as from a shell.
+
+    An ignored signal is inherited across exec, and cqsim keeps an ignored SIGTERM or SIGHUP
+    ignored (as under nohup): the command must not depend on what earlier tests in the same
+    pytest process left behind at the OS level.
+    """
+    for sig in (signal.SIGTERM, signal.SIGHUP, signal.SIGINT):
+        signal.signal(sig, signal.SIG_DFL)
+
+
 def stop_when_workers_run(cmd: list[str], cwd: Path, sig: int, workers: int = 2):
     """Start cmd, wait until it has `workers` live descendants, send sig; return (proc, pids)."""
-    proc = subprocess.Popen(cmd, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    proc = subprocess.Popen(
+        cmd,
+        cwd=cwd,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        preexec_fn=_default_stop_signals,
+    )
     deadline = time.monotonic() + 90
     kids: list[int] = []
     while time.monotonic() < deadline and proc.poll() is None:
