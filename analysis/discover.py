@@ -121,7 +121,7 @@ def cases(store: str | Path, target_id: str) -> tuple[pd.DataFrame, np.ndarray, 
 def _posterior_draws(manifest: dict, seeds: np.ndarray) -> pd.DataFrame | None:
     """Each run's calibrated-parameter draw, if the sweep's base draws from a posterior."""
     from sim.params import load_parameters
-    from sim.posterior import draw, load_posterior
+    from sim.posterior import load_posterior, model_draw
     from sim.scenario import load_scenario
 
     base_file = manifest.get("base_file")
@@ -132,7 +132,7 @@ def _posterior_draws(manifest: dict, seeds: np.ndarray) -> pd.DataFrame | None:
     if not base.run.posterior:
         return None
     post = load_posterior(base.run.posterior, params)
-    rows = [draw(post, int(s)) for s in seeds]
+    rows = [model_draw(post, int(s), params) for s in seeds]  # as the runs drew them
     table = pd.DataFrame(rows)
     # the scenario's own parameter overrides win over the draw (as in cqsim run)
     return table.drop(columns=[c for c in table.columns if c in base.parameters])

@@ -83,8 +83,14 @@ def with_posterior_draw(scenario: Scenario, seed: int, params: Parameters) -> Sc
     """
     if not scenario.run.posterior:
         return scenario
-    drawn = draw(load_posterior(scenario.run.posterior, params), seed)
+    drawn = model_draw(load_posterior(scenario.run.posterior, params), seed, params)
+    return scenario.model_copy(update={"parameters": {**drawn, **scenario.parameters}})
+
+
+def model_draw(posterior: pd.DataFrame, seed: int, params: Parameters) -> dict[str, float | int]:
+    """A seed's draw as the model takes it: whole-number parameters rounded."""
+    drawn: dict[str, float | int] = dict(draw(posterior, seed))
     for key, value in drawn.items():
         if isinstance(params.specs[key].value, int):
             drawn[key] = round(value)
-    return scenario.model_copy(update={"parameters": {**drawn, **scenario.parameters}})
+    return drawn

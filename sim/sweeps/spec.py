@@ -155,13 +155,9 @@ class Sweep:
             return scenario
         seed = self.seed_of(replicate)
         if seed not in self._draws:
-            from sim.posterior import draw
+            from sim.posterior import model_draw
 
-            drawn: dict[str, float | int] = dict(draw(self.posterior, seed))
-            for key, value in drawn.items():
-                if isinstance(self.params.specs[key].value, int):
-                    drawn[key] = round(value)
-            self._draws[seed] = drawn
+            self._draws[seed] = model_draw(self.posterior, seed, self.params)
         return scenario.model_copy(
             update={"parameters": {**self._draws[seed], **scenario.parameters}}
         )
