@@ -11,13 +11,11 @@ import sys
 import time
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 import pytest
 
 import sim
 from cqsim.cli import main
-from sim.optimize.results import non_dominated
 from sim.scenario import load_scenario
 
 LEVERS = Path(sim.__file__).resolve().parent.parent / "scenarios" / "optimize" / "levers.toml"
@@ -179,8 +177,20 @@ def test_the_front_is_non_dominated_and_its_packages_run(searched, capsys):
     front = pd.read_csv(out / "front.csv")
     cands = pd.read_csv(out / "candidates.csv")
     feasible = cands[cands["feasible"]]
-    points = np.column_stack([feasible["cost"], -feasible["mean:cq_new_practitioners_2025"]])
-    on_front = set(feasible["candidate"][non_dominated(points)])
+    # written out pairwise, not with the module's own non_dominated: a feasible package is on
+    # the front when no other is as cheap and adds as many practitioners, and better in one
+    cost = feasible["cost"].to_numpy()
+    added = feasible["mean:cq_new_practitioners_2025"].to_numpy()
+    on_front = {
+        int(c)
+        for i, c in enumerate(feasible["candidate"])
+        if not any(
+            cost[j] <= cost[i]
+            and added[j] >= added[i]
+            and (cost[j] < cost[i] or added[j] > added[i])
+            for j in range(len(cost))
+        )
+    }
     assert set(front["candidate"]) == on_front
     files = sorted((out / "packages").glob("*.toml"))
     assert len(files) == len(front)
@@ -306,3 +316,28 @@ def test_a_search_on_a_dask_cluster_finds_the_same_packages(searched, tmp_path):
     two = pd.read_csv(tmp / "out_two" / "candidates.csv")
     assert len(dask) == 4
     pd.testing.assert_frame_equal(dask, two)
+
+
+def test_the_front_keeps_only_packages_no_other_feasible_package_beats():
+    from types import SimpleNamespace
+
+    from sim.optimize.results import pareto_front
+    from sim.optimize.spec import Objective
+
+    opt = SimpleNamespace(
+        levers=[SimpleNamespace(path="lever")],
+        objectives=[Objective("cost", "minimize"), Objective("p_all", "maximize")],
+    )
+    table = pd.DataFrame(
+        {
+            "candidate": [0, 1, 2, 3, 4, 5],
+            "lever": [0.0, 1.0, 2.0, 3.0, 4.0, 5.0],
+            "cost": [10.0, 12.0, 12.0, 20.0, 5.0, 30.0],
+            "p_all": [0.5, 0.8, 0.6, 0.9, 1.0, 0.85],
+            "feasible": [True, True, True, True, False, True],
+        }
+    )
+    # 2 is beaten by 1 (as dear, less likely), 5 by 3; 4 beats all but is infeasible
+    assert pareto_front(opt, table)["candidate"].tolist() == [0, 1, 3]
+    none = table.assign(feasible=False)  # nothing feasible: the front of all packages
+    assert pareto_front(opt, none)["candidate"].tolist() == [4]
