@@ -17,6 +17,7 @@ from sim.limits import check_scenario, raise_capacity
 from sim.metrics import Recorder
 from sim.month import PROCESSES
 from sim.month.demand import ContractBook
+from sim.month.draws import cumulative
 from sim.month.initial import populate
 from sim.month.ramp import age_shortfalls
 from sim.params import Parameters, load_parameters
@@ -75,6 +76,8 @@ class ClusterSim:
         self.n_months = self.end_month - self.start_month + 1
         self.dates = month_dates(self.start_month, self.end_month)
         self.month = 0  # model month being simulated (0 = the start month)
+        # the parks' utilities while a block holds them (sim.month.location.utilities_held)
+        self.utility_cache: dict[str, np.ndarray] | None = None
         self.running = True
 
         p = self.params
@@ -93,6 +96,7 @@ class ClusterSim:
         )
         self.sector_share = np.array([s.share_2021 for s in p.sectors])
         self.sector_share = self.sector_share / self.sector_share.sum()
+        self.sector_cdf = cumulative(self.sector_share)  # for draw_from
         limits = p.limits
         self.firms = FirmTable(limit=int(limits.max_firm_agents))
         self.workers = WorkerTable(limit=int(limits.max_worker_agents))
@@ -116,7 +120,9 @@ class ClusterSim:
     def stream(self, name: str) -> np.random.Generator:
         """Random generator for one process in the current month."""
         key = (STREAMS.index(name), self.month)
-        return np.random.default_rng(np.random.SeedSequence(self.seed, spawn_key=key))
+        return np.random.Generator(
+            np.random.PCG64(np.random.SeedSequence(self.seed, spawn_key=key))
+        )
 
     def book_cost(self, kind: str, yuan: float) -> None:
         """Add public spending of one policy kind to this month's ledger."""

@@ -17,6 +17,23 @@ def stochastic_round(values: np.ndarray | float, rng: np.random.Generator) -> np
     return (low + (rng.random(values.shape) < (values - low))).astype(np.int64)
 
 
+def cumulative(p: np.ndarray) -> np.ndarray:
+    """The cumulative distribution of probabilities ``p``, as :func:`draw_from` takes it."""
+    cdf = np.cumsum(p, dtype=float)
+    cdf /= cdf[-1]
+    return cdf
+
+
+def draw_from(rng: np.random.Generator, cdf: np.ndarray, size: int) -> np.ndarray:
+    """``size`` indices drawn with replacement from the distribution of cumulative ``cdf``.
+
+    The same draws as ``rng.choice(len(p), size, p=p)`` with ``cdf = cumulative(p)`` (numpy's
+    own method: one uniform per index, looked up in the cumulative), without its checks of
+    ``p`` on every call.
+    """
+    return cdf.searchsorted(rng.random(size), side="right")
+
+
 def lognormal_mean_one(rng: np.random.Generator, sigma: float, size: int) -> np.ndarray:
     """Multiplicative spreads with mean 1 (a lognormal of log-sd ``sigma``)."""
     return rng.lognormal(-(sigma**2) / 2, sigma, size)

@@ -14,8 +14,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 from scipy.special import ndtr, ndtri
 
-from sim.month.draws import firm_pay_and_costs, firm_productivity
-from sim.month.location import choose_parks, park_utility, settler_utility
+from sim.month.draws import draw_from, firm_pay_and_costs, firm_productivity
+from sim.month.location import choose_parks, park_utility, settler_utility, utilities_held
 from sim.month.parks import park_open
 from sim.state import FirmKind
 
@@ -102,10 +102,10 @@ def create_firms(
     p = m.params
     total = target.size
     if sector is None:
-        secs = rng.choice(m.n_sectors, size=total, p=m.sector_share)
+        secs = draw_from(rng, m.sector_cdf, total)
     else:
         own = rng.random(total) < own_sector_share
-        secs = np.where(own, sector, rng.choice(m.n_sectors, size=total, p=m.sector_share))
+        secs = np.where(own, sector, draw_from(rng, m.sector_cdf, total))
     if park is not None:
         parks = np.full(total, park)
     else:
@@ -194,6 +194,12 @@ def enter_firms(m: ClusterSim) -> None:
 
     The month's registrations count them and the registered firms that never operate.
     """
+    with utilities_held(m):  # entrants join with no staff: the parks' pull is the month's
+        _enter_firms(m)
+
+
+def _enter_firms(m: ClusterSim) -> None:
+    """:func:`enter_firms` with the parks' utilities held."""
     p = m.params
     rng = m.stream("entry")
     e = p.entry

@@ -10,6 +10,8 @@ class, calibrated at start-up so that, without policy, choosers spread over park
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -23,11 +25,36 @@ CONSTANT_ITERATIONS = 50  # fixed-point steps of the park-constant calibration (
 TARGET_FLOOR = 1e-3  # firms added to every park's 2021 count so an empty park keeps a finite log
 
 
+@contextmanager
+def utilities_held(m: ClusterSim) -> Iterator[None]:
+    """Within the block the parks' utilities are computed once and reused.
+
+    For blocks in which no firm's staff, park, sector or status changes and rents stay put (new
+    firms join with no staff, so they add nothing to the utilities): entry, and the location
+    choice of the month's movers before they move.
+    """
+    m.utility_cache = {}
+    try:
+        yield
+    finally:
+        m.utility_cache = None
+
+
 def park_utility(m: ClusterSim, discount: np.ndarray | None = None) -> np.ndarray:
     """Deterministic utility of each (park, sector) for a firm choosing where to be.
 
     ``discount``: the share of rent relief a chooser would get, by (park, sector).
     """
+    cache = m.utility_cache
+    if discount is None and cache is not None:
+        if "plain" not in cache:
+            cache["plain"] = _park_utility(m, None)
+        return cache["plain"]
+    return _park_utility(m, discount)
+
+
+def _park_utility(m: ClusterSim, discount: np.ndarray | None) -> np.ndarray:
+    """:func:`park_utility`, computed."""
     p = m.params.firms
     f = m.firms
     n = f.n
@@ -91,7 +118,12 @@ def calibrate_park_constants(m: ClusterSim) -> None:
 
 def settler_utility(m: ClusterSim) -> np.ndarray:
     """Utility of each (park, sector) to a firm settling now, with the rent relief it would get."""
-    return park_utility(m, m.policies.largest("settler_rent_relief"))
+    cache = m.utility_cache
+    if cache is None:
+        return park_utility(m, m.policies.largest("settler_rent_relief"))
+    if "settler" not in cache:
+        cache["settler"] = park_utility(m, m.policies.largest("settler_rent_relief"))
+    return cache["settler"]
 
 
 def choose_parks(
@@ -150,16 +182,17 @@ def relocate_firms(m: ClusterSim) -> np.ndarray:
     free_agents = np.floor(park_room(m) / unit)  # room in whole worker agents (inf outside)
     need = f.staff[movers]  # worker agents a mover brings
     relief = m.policies.largest("firm_rent_relief")
-    new = choose_parks(
-        m,
-        f.sector[movers],
-        people,
-        need * unit,
-        rng,
-        current=current,
-        current_discount=np.zeros(movers.size) if relief is None else relief[movers],
-        room=free_agents * unit,
-    )
+    with utilities_held(m):
+        new = choose_parks(
+            m,
+            f.sector[movers],
+            people,
+            need * unit,
+            rng,
+            current=current,
+            current_discount=np.zeros(movers.size) if relief is None else relief[movers],
+            room=free_agents * unit,
+        )
     going = np.flatnonzero(new != current)
     admitted = fit_in_parks(new[going], need[going], free_agents, rng.random(going.size), False)
     refused = going[admitted < need[going]]

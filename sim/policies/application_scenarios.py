@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any, Literal
 import numpy as np
 from pydantic import Field
 
+from sim.month.draws import cumulative, draw_from
 from sim.policies.base import Lever, Policy, PolicySpec
 
 if TYPE_CHECKING:
@@ -92,18 +93,22 @@ class ApplicationScenarios(Policy):
         value = self.spec.value_m_yuan * 1e6
         months = int(p.scenarios.contract_months)
         weights = m.sector_share * self.sector_mask
-        sectors = rng.choice(m.n_sectors, size=count, p=weights / weights.sum())
+        sectors = draw_from(rng, cumulative(weights / weights.sum()), count)
         won_locally = rng.random(count) < p.scenarios.local_share
         size = m.firm_size_people()
         able = f.alive[:n] & (size >= p.scenarios.min_staff_to_deliver)
         winners = np.full(count, -1, dtype=np.int64)
+        # the capable firms grouped by sector, each group in row order
+        capable = np.flatnonzero(able)
+        capable = capable[np.argsort(f.sector[capable], kind="stable")]
+        bounds = np.searchsorted(f.sector[capable], np.arange(m.n_sectors + 1))
         for s in np.unique(sectors[won_locally]).tolist():  # a loop over sectors, not firms
             slots = np.flatnonzero(won_locally & (sectors == s))
-            cands = np.flatnonzero(able & (f.sector[:n] == s))
+            cands = capable[bounds[s] : bounds[s + 1]]
             if cands.size == 0:
                 continue
             odds = f.weight[cands] * size[cands]
-            winners[slots] = rng.choice(cands, size=slots.size, p=odds / odds.sum())
+            winners[slots] = cands[draw_from(rng, cumulative(odds / odds.sum()), slots.size)]
         # A firm agent standing for w firms gets 1/w of the contract (one of its w firms won it).
         per_agent = np.where(winners >= 0, value / months / f.weight[np.maximum(winners, 0)], 0.0)
         public = np.full(count, value / months * p.scenarios.public_share)
