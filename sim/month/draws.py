@@ -34,6 +34,49 @@ def draw_from(rng: np.random.Generator, cdf: np.ndarray, size: int) -> np.ndarra
     return cdf.searchsorted(rng.random(size), side="right")
 
 
+def candidates(rng: np.random.Generator, n: int, p_max: float) -> np.ndarray:
+    """Rows of ``range(n)`` each chosen independently with probability ``p_max``, ascending.
+
+    The first step of thinning: when every row's chance of an event is at most ``p_max``, the
+    rows with the event are the candidates, each kept with its chance over ``p_max``. Exactly
+    the same distribution as a uniform draw per row, with draws for about ``n * p_max`` rows
+    only: the gaps between successive candidates of Bernoulli trials are geometric.
+    """
+    # The gaps come from a generator of their own (one draw of ``rng`` seeds it), so ``rng``
+    # goes on at the same place whatever ``n`` is: a scenario with a few more rows does not
+    # shift the draws that follow (common random numbers).
+    own = np.random.Generator(np.random.PCG64(int(rng.integers(2**63))))
+    if n == 0 or p_max <= 0:
+        return np.zeros(0, dtype=np.int64)
+    if p_max >= 1:
+        return np.arange(n, dtype=np.int64)
+    expected = n * p_max
+    chunk = int(expected + 4 * np.sqrt(expected)) + 16  # enough at once almost always
+    parts, last = [], -1
+    while last < n:
+        gaps = own.geometric(p_max, size=chunk)
+        rows = last + np.cumsum(gaps)
+        parts.append(rows)
+        last = int(rows[-1])
+    rows = np.concatenate(parts) if len(parts) > 1 else parts[0]
+    return rows[: np.searchsorted(rows, n)]
+
+
+def row_uniforms(key: int, rows: np.ndarray) -> np.ndarray:
+    """A uniform in [0, 1) for each of ``rows``, a function of ``key`` and the row alone.
+
+    For draws on a subset of rows that differs between scenarios: a row's draw does not move
+    when other rows join or leave the subset (as a draw per row of the whole table would not),
+    so comparisons on a seed keep their common random numbers. SplitMix64 of ``key + row``.
+    """
+    z = np.asarray(rows, dtype=np.uint64) + np.uint64(key)
+    z += np.uint64(0x9E3779B97F4A7C15)
+    z = (z ^ (z >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
+    z = (z ^ (z >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+    z ^= z >> np.uint64(31)
+    return (z >> np.uint64(11)) * (1.0 / 2**53)
+
+
 def lognormal_mean_one(rng: np.random.Generator, sigma: float, size: int) -> np.ndarray:
     """Multiplicative spreads with mean 1 (a lognormal of log-sd ``sigma``)."""
     return rng.lognormal(-(sigma**2) / 2, sigma, size)

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from sim.month.draws import stochastic_round
+from sim.month.draws import candidates, row_uniforms, stochastic_round
 from sim.month.ramp import add_shortfall
 from sim.state import WorkerStatus
 
@@ -24,6 +24,10 @@ if TYPE_CHECKING:
 # reached only by exploding inputs, where matches are far fewer than vacancies anyway).
 SLOT_LIMIT = 10**9 - 10**6
 
+# Lay-off shares up to this are drawn by thinning, larger ones worker by worker (a matter of
+# speed only: either way each worker separates with exactly its own chance).
+THINNING_LAYOFF_SHARE = 0.02
+
 
 def match_labour(m: ClusterSim) -> None:
     """Separations, then matching of job seekers to vacancies."""
@@ -33,18 +37,42 @@ def match_labour(m: ClusterSim) -> None:
     f = m.firms
     n = w.n
     status = w.status[:n]
-    employed = status == WorkerStatus.EMPLOYED
+    employer = w.employer[:n]
     # Per firm, the chance that one of its workers separates this month: everyone if the firm
-    # closed, else its lay-off share plus the quit rate. (Employer -1 rows are masked out.)
+    # closed, else its lay-off share plus the quit rate. Each worker's uniform draw is, in
+    # effect, drawn in two steps (thinning): whether it is below ``p_cap`` (the candidates: with
+    # chance p_cap each, positions drawn as geometric gaps) and, if so, where. Most workers'
+    # chance is below p_cap, so only the candidates need a draw; the workers of closed firms and
+    # of firms laying off more complete theirs from a draw of their own row. In distribution
+    # exactly one uniform per worker, the same one whichever path a worker takes, so scenarios
+    # on a seed share their draws as they did with a uniform per row.
+    key = int(rng.integers(2**63))  # the rest of the draws of the one-by-one workers
     alive = f.alive[: f.n]
-    firm_threshold = np.where(alive, f.layoff_share[: f.n] + p.quit_rate, 2.0)
-    u = rng.random(n, dtype=np.float32)
-    separated = np.flatnonzero(employed & (u < firm_threshold[w.employer[:n]]))
+    layoff = f.layoff_share[: f.n]
+    firm_threshold = np.where(alive, layoff + p.quit_rate, 2.0)
+    p_cap = p.quit_rate + THINNING_LAYOFF_SHARE
+    one_by_one = (~alive | (layoff > THINNING_LAYOFF_SHARE)) & (f.staff[: f.n] > 0)
+    one_by_one = np.append(one_by_one, False)  # employer -1 (no job) looks up this False
+    rows = candidates(rng, n, p_cap)
+    uniform = rng.random(rows.size) * p_cap  # the candidates' draws, below p_cap
+    ordinary = (status[rows] == WorkerStatus.EMPLOYED) & ~one_by_one[employer[rows]]
+    separated = rows[ordinary & (uniform < firm_threshold[employer[rows]])]
+    if one_by_one.any():
+        mine = np.flatnonzero(one_by_one[employer])
+        mine = mine[status[mine] == WorkerStatus.EMPLOYED]
+        if rows.size:  # a candidate's draw is its draw below p_cap
+            at = np.minimum(np.searchsorted(rows, mine), rows.size - 1)
+            candidate, below = rows[at] == mine, uniform[at]
+        else:
+            candidate, below = np.zeros(mine.size, dtype=bool), 0.0
+        draw = np.where(candidate, below, p_cap + (1 - p_cap) * row_uniforms(key, mine))
+        drawn = mine[draw < firm_threshold[employer[mine]]]
+        separated = np.sort(np.concatenate([separated, drawn]))
     left = w.employer[separated]
     f.staff[: f.n] -= np.bincount(left, minlength=f.n)[: f.n]  # kept current
     add_shortfall(m, separated, left, -1)
     status[separated] = WorkerStatus.SEEKING
-    w.employer[:n][separated] = -1
+    employer[separated] = -1
     m.month_flows["separations"] = float(separated.size * m.scale)
 
     vac = np.where(f.alive[: f.n], f.vacancies[: f.n], 0)

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from sim.month.draws import stochastic_round
+from sim.month.draws import candidates, stochastic_round
 from sim.month.ramp import add_shortfall
 from sim.state import NEVER_ARRIVED, WorkerStatus
 
@@ -43,23 +43,33 @@ def migrate(m: ClusterSim) -> None:
     attraction = np.exp(mig.income_elasticity * (np.log(m.relative_wage) + gain))
 
     # Departures: fewer where the city's wages are high and where policies pay people to stay.
+    # Drawn by thinning: candidates at a fixed rate no one's chance exceeds (policies only
+    # lower chances), each kept with its own chance
+    # over that rate. In distribution exactly one draw per person, and, as with one, a person's
+    # draw does not depend on the others'.
     status = w.status[:n]
-    employed = status == WorkerStatus.EMPLOYED
     firm_wage = m.firm_wage()
     keep_factor = np.exp(-mig.income_elasticity * np.log(m.relative_wage))
     by_status = np.zeros(len(WorkerStatus))
     by_status[WorkerStatus.EMPLOYED] = mig.out_rate_employed * keep_factor
     by_status[WorkerStatus.SEEKING] = mig.out_rate_seeker * keep_factor
-    threshold = by_status[status]
-    m.policies.run("departures", threshold, firm_wage)
-    leave = rng.random(n, dtype=np.float32) < threshold
-    left_rows = np.flatnonzero(leave & employed)
+    # the largest chance anyone can have (at either bound of the relative wage): fixed for the
+    # run, so that scenarios on a seed share their candidates
+    bounds = np.log([p.labour.relative_wage_min, p.labour.relative_wage_max, m.relative_wage])
+    largest_keep = float(np.exp(-mig.income_elasticity * bounds).max())
+    p_cap = min(1.0, max(mig.out_rate_employed, mig.out_rate_seeker) * largest_keep)
+    rows = candidates(rng, n, p_cap)
+    draws = rng.random(rows.size) * p_cap
+    threshold = by_status[status[rows]]
+    m.policies.run("departures", rows, threshold, firm_wage)
+    leave_rows = rows[draws < threshold]
+    left_rows = leave_rows[status[leave_rows] == WorkerStatus.EMPLOYED]
     left_jobs = w.employer[left_rows]
     m.firms.staff[: m.firms.n] -= np.bincount(left_jobs, minlength=m.firms.n)[: m.firms.n]
     add_shortfall(m, left_rows, left_jobs, -1)
-    status[leave] = WorkerStatus.GONE
-    w.employer[:n][leave] = -1
-    m.month_flows["out_migrants"] = float(np.count_nonzero(leave) * k)
+    status[leave_rows] = WorkerStatus.GONE
+    w.employer[leave_rows] = -1
+    m.month_flows["out_migrants"] = float(leave_rows.size * k)
 
     # Arrivals.
     inflow = mig.in_base * attraction * m.tightness**mig.tightness_elasticity

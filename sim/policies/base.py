@@ -197,9 +197,19 @@ class Policy:
 
     @classmethod
     def departures(
-        cls, m: ClusterSim, policies: list, threshold: np.ndarray, firm_wage: np.ndarray
+        cls,
+        m: ClusterSim,
+        policies: list,
+        rows: np.ndarray,
+        threshold: np.ndarray,
+        firm_wage: np.ndarray,
     ) -> None:
-        """Migration: lower the chance of leaving (``threshold`` per worker row) of those paid."""
+        """Migration: book what keeps people; lower the chance of leaving of those paid.
+
+        ``threshold`` is the chance of leaving this month of the worker ``rows`` that may leave
+        (the candidates of :func:`sim.month.draws.candidates`; not every row): lower it in place
+        for those the policies pay, never raise it. Costs are for everyone paid, not only them.
+        """
 
     @classmethod
     def trainees(cls, m: ClusterSim, policies: list) -> int:

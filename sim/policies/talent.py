@@ -141,6 +141,20 @@ class Talent(Policy):
         firm_ok = self.park_mask[f.park[: f.n]] & self.sector_mask[f.sector[: f.n]]
         return recent[firm_ok[self.model.workers.employer[recent]]]
 
+    def pays(self, rows: np.ndarray) -> np.ndarray:
+        """Whether this package pays each of the worker ``rows`` (as :meth:`eligible_rows`)."""
+        m = self.model
+        w = m.workers
+        employer = w.employer[rows]
+        paid = (w.status[rows] == WorkerStatus.EMPLOYED) & (
+            w.arrived[rows] > m.month - self.eligible_months
+        )
+        if self.spec.parks is None and self.spec.sectors is None:
+            return paid
+        f = m.firms
+        firm = np.maximum(employer, 0)
+        return paid & self.park_mask[f.park[firm]] & self.sector_mask[f.sector[firm]]
+
     def monthly_value(self, wage: np.ndarray | float) -> np.ndarray | float:
         """Yuan per month an eligible person receives at the given gross wage."""
         tax = self.model.params.economy.income_tax_rate
@@ -209,7 +223,12 @@ class Talent(Policy):
 
     @classmethod
     def departures(
-        cls, m: ClusterSim, policies: list, threshold: np.ndarray, firm_wage: np.ndarray
+        cls,
+        m: ClusterSim,
+        policies: list,
+        rows: np.ndarray,
+        threshold: np.ndarray,
+        firm_wage: np.ndarray,
     ) -> None:
         """Each eligible person's subsidy is part of what keeps them; the city pays it."""
         mig = m.params.migration
@@ -223,11 +242,12 @@ class Talent(Policy):
             if months not in recent:
                 recent[months] = np.flatnonzero(employed & (w.arrived[: w.n] > m.month - months))
             eligible = pol.eligible_rows(recent[months])
-            wages = firm_wage[w.employer[eligible]]
-            value = pol.monthly_value(wages)
+            value = pol.monthly_value(firm_wage[w.employer[eligible]])
             m.book_cost(cls.kind, float(np.sum(value)) * m.scale)
+            paid = np.flatnonzero(pol.pays(rows))  # the candidates to leave whom it pays
+            wages = firm_wage[w.employer[rows[paid]]]
             net = wages * (1 - m.params.economy.income_tax_rate)
-            threshold[eligible] *= (1 + value / net) ** -mig.income_elasticity
+            threshold[paid] *= (1 + pol.monthly_value(wages) / net) ** -mig.income_elasticity
 
     @classmethod
     def trainees(cls, m: ClusterSim, policies: list) -> int:
