@@ -12,10 +12,10 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 import numpy as np
-from scipy.special import ndtr, ndtri
 
 from sim.month.draws import draw_from, firm_pay_and_costs, firm_productivity
 from sim.month.location import choose_parks, park_utility, settler_utility, utilities_held
+from sim.month.normal import normal_cdf, normal_quantile
 from sim.month.parks import park_open
 from sim.state import FirmKind
 
@@ -54,7 +54,7 @@ def spawn_firms(
         n_small = 0
     else:
         z = (np.log(k * m.params.firms.resolve_min_agents) - mu) / max(size_sigma, 1e-9)
-        cut = float(ndtr(z))
+        cut = normal_cdf(z)
         n_big = int(rng.poisson(expected * (1 - cut)))
         n_small = int(rng.poisson(expected * cut / k))
     total = n_big + n_small
@@ -63,7 +63,7 @@ def spawn_firms(
     u = np.concatenate([cut + (1 - cut) * rng.random(n_big), cut * rng.random(n_small)]).clip(
         1e-12, 1 - 1e-12
     )
-    target = np.maximum(1.0, np.exp(mu + size_sigma * ndtri(u)))
+    target = np.maximum(1.0, np.exp(mu + size_sigma * normal_quantile(u)))
     weight = np.concatenate([np.ones(n_big), np.full(n_small, float(k))])
     return create_firms(
         m,

@@ -5,11 +5,11 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 import numpy as np
-from scipy.special import ndtri
 
 from sim.month.draws import firm_pay_and_costs, firm_productivity, stochastic_round
 from sim.month.entry import branch_booked_revenue
 from sim.month.location import calibrate_park_constants
+from sim.month.normal import normal_quantile
 from sim.month.parks import occupied_area
 from sim.month.ramp import add_shortfall
 from sim.state import NEVER_ARRIVED, FirmKind, WorkerStatus
@@ -230,7 +230,7 @@ def pareto_tail(
     u = rng.random(sizes.size)
     if share <= 0:
         return sizes
-    start = median * np.exp(sigma * ndtri(1 - share))
+    start = median * np.exp(sigma * normal_quantile(1 - share))
     tail = sizes >= start
     out = sizes.copy()
     out[tail] = np.minimum(cap, start * u[tail] ** (-1 / exponent))
