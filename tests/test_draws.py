@@ -3,6 +3,8 @@ numbers kept (a scenario with a few more rows leaves every other row's draw wher
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -72,3 +74,19 @@ def test_row_uniforms_are_uniform_and_belong_to_their_row():
     subset = rows[::7]
     np.testing.assert_array_equal(row_uniforms(12345, subset), u[::7])
     assert np.mean(row_uniforms(54321, rows) == u) < 1e-4
+
+
+def test_a_hook_that_raises_a_chance_of_leaving_is_refused(monkeypatch):
+    # thinning is exact only while no chance exceeds the cap: policies may only lower them
+    import pytest
+
+    from sim.policies.talent import Talent
+    from sim.runner import resolve, simulate
+
+    def raising(cls, m, policies, rows, threshold, firm_wage):
+        threshold *= 100
+
+    monkeypatch.setattr(Talent, "departures", classmethod(raising))
+    with pytest.raises(RuntimeError, match="departures hook"):
+        baseline = Path(__file__).resolve().parents[1] / "scenarios" / "baseline.toml"
+        simulate(resolve(baseline, end="2021-02", posterior=False), 1)

@@ -44,9 +44,8 @@ def migrate(m: ClusterSim) -> None:
 
     # Departures: fewer where the city's wages are high and where policies pay people to stay.
     # Drawn by thinning: candidates at a fixed rate no one's chance exceeds (policies only
-    # lower chances), each kept with its own chance
-    # over that rate. In distribution exactly one draw per person, and, as with one, a person's
-    # draw does not depend on the others'.
+    # lower chances), each kept with its own chance over that rate. In distribution exactly one
+    # draw per person, and, as with one, a person's draw does not depend on the others'.
     status = w.status[:n]
     firm_wage = m.firm_wage()
     keep_factor = np.exp(-mig.income_elasticity * np.log(m.relative_wage))
@@ -62,6 +61,8 @@ def migrate(m: ClusterSim) -> None:
     draws = rng.random(rows.size) * p_cap
     threshold = by_status[status[rows]]
     m.policies.run("departures", rows, threshold, firm_wage)
+    if threshold.size and threshold.max() > p_cap:  # a hook broke its contract
+        raise RuntimeError("a policy's departures hook raised a chance of leaving above the cap")
     leave_rows = rows[draws < threshold]
     left_rows = leave_rows[status[leave_rows] == WorkerStatus.EMPLOYED]
     left_jobs = w.employer[left_rows]
