@@ -54,8 +54,8 @@ def migrate(m: ClusterSim) -> None:
     by_status[WorkerStatus.SEEKING] = mig.out_rate_seeker * keep_factor
     # the largest chance anyone can have (at either bound of the relative wage): fixed for the
     # run, so that scenarios on a seed share their candidates
-    bounds = np.log([p.labour.relative_wage_min, p.labour.relative_wage_max, m.relative_wage])
-    largest_keep = float(np.exp(-mig.income_elasticity * bounds).max())
+    log_wages = np.log([p.labour.relative_wage_min, p.labour.relative_wage_max, m.relative_wage])
+    largest_keep = float(np.exp(-mig.income_elasticity * log_wages).max())
     p_cap = min(1.0, max(mig.out_rate_employed, mig.out_rate_seeker) * largest_keep)
     rows = candidates(rng, n, p_cap)
     draws = rng.random(rows.size) * p_cap

@@ -136,12 +136,6 @@ class Lever:
             return round(float(suggested), 10)
         return float(suggested)
 
-    def describe(self, value: Any) -> str:
-        """The lever's value as a planner reads it."""
-        if isinstance(value, float):
-            return f"{self.path} = {value:.4g}"
-        return f"{self.path} = {value}"
-
 
 @dataclass(frozen=True)
 class Objective:
