@@ -21,8 +21,11 @@ if TYPE_CHECKING:
 def populate(m: ClusterSim) -> None:
     """Build the Jan-2021 cluster: firms in parks and sectors, their staff, and job seekers.
 
-    Established firms' sizes are drawn from a lognormal body with a Pareto upper tail (the
-    largest ``init.tail_share`` of them: firm sizes are close to Zipf at the top, Axtell 2001),
+    Established firms' sizes are drawn from a Pareto of exponent ``init.body_exponent`` from
+    the smallest firm up (the official counts of firms by revenue class fall off as a power
+    law from 5 m yuan up), or, with that exponent 0, from a lognormal body with a Pareto upper
+    tail (the largest ``init.tail_share`` of them: firm sizes are close to Zipf at the top,
+    Axtell 2001),
     micro-firms' (``init.micro_firms_jan_2021``) as micro entrants'; firms of
     at least ``scale x resolve_min_agents`` people are kept one to one, smaller ones are sampled
     one in ``scale`` with weight ``scale``.
@@ -37,18 +40,16 @@ def populate(m: ClusterSim) -> None:
     k = m.scale
     w0 = p.init.workforce_jan_2021
     f0 = int(p.init.firms_jan_2021)
-    sigma = p.init.firm_size_sigma
-    median = w0 / f0 * np.exp(-(sigma**2) / 2)
-    sizes = np.maximum(1.0, rng.lognormal(np.log(median), sigma, f0))
-    sizes = pareto_tail(
-        sizes,
-        median,
-        sigma,
-        rng,
-        p.init.tail_share,
-        p.init.tail_exponent,
-        w0 * p.init.max_firm_share,
-    )
+    cap = w0 * p.init.max_firm_share
+    if p.init.body_exponent > 0:  # a heavy-tailed body: Pareto from the smallest firm up
+        sizes = pareto_body(rng.random(f0), w0 / f0, p.init.body_exponent, cap)
+    else:  # a lognormal body with a Pareto top
+        sigma = p.init.firm_size_sigma
+        median = w0 / f0 * np.exp(-(sigma**2) / 2)
+        sizes = np.maximum(1.0, rng.lognormal(np.log(median), sigma, f0))
+        sizes = pareto_tail(
+            sizes, median, sigma, rng, p.init.tail_share, p.init.tail_exponent, cap
+        )
     # Micro-firms (one to a few people) besides: most firms by number, few of the workforce.
     e = p.entry
     n_micro = int(p.init.micro_firms_jan_2021)
@@ -211,6 +212,34 @@ def branch_stock(m: ClusterSim, rng: np.random.Generator) -> np.ndarray:
     e = m.params.entry
     count = int(rng.poisson(e.branch_rate * m.params.init.branch_stock_years))
     return branch_booked_revenue(e, rng.random(count))
+
+
+def capped_pareto_mean(smallest: float, exponent: float, cap: float) -> float:
+    """Mean of ``min(X, cap)`` for X Pareto of ``exponent`` from ``smallest``."""
+    if smallest >= cap:
+        return cap
+    if abs(exponent - 1.0) < 1e-9:
+        return smallest * (1.0 + np.log(cap / smallest))
+    return smallest + smallest**exponent * (
+        cap ** (1 - exponent) - smallest ** (1 - exponent)
+    ) / (1 - exponent)
+
+
+def pareto_body(u: np.ndarray, mean: float, exponent: float, cap: float) -> np.ndarray:
+    """Firm sizes (people) Pareto of ``exponent``, capped at ``cap``, with the given mean.
+
+    ``u`` are uniforms, one per firm. The smallest size is the one that gives the mean (found by
+    bisection); sizes are at least one person.
+    """
+    low, high = 1e-6, mean
+    for _ in range(100):  # a scalar bisection: the mean rises with the smallest size
+        mid = 0.5 * (low + high)
+        if capped_pareto_mean(mid, exponent, cap) < mean:
+            low = mid
+        else:
+            high = mid
+    smallest = 0.5 * (low + high)
+    return np.maximum(1.0, np.minimum(cap, smallest * u ** (-1.0 / exponent)))
 
 
 def pareto_tail(
