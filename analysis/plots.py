@@ -11,6 +11,7 @@ from __future__ import annotations
 import base64
 import functools
 import io
+import textwrap
 import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -636,37 +637,47 @@ def cost_per_job_bars(costs: pd.DataFrame) -> Figure:
         left.set_xlabel(f"cost per extra practitioner in Dec {year}, thousand yuan")
         left.set_ylabel("")
         left.set_title(f"Policy cost to {year} per extra job, against no policy", fontsize=10)
-        long = table.melt(
-            id_vars="scenario",
-            value_vars=[f"cost_{k}_bn_yuan" for k in kinds],
-            var_name="kind",
-            value_name="cost",
-        )
-        long["kind"] = (
-            long["kind"].str[len("cost_") : -len("_bn_yuan")].map(lambda k: KIND_LABELS.get(k, k))
-        )
-        long = long[long["cost"] > 0]
-        sns.histplot(
-            data=long,
-            y="scenario",
-            hue="kind",
-            weights="cost",
-            multiple="stack",
-            discrete=True,
-            shrink=0.7,
-            palette="Set2",
-            ax=right,
-        )
+        # the cost split by kind, stacked, each piece labelled: inside it where it is wide
+        # enough, otherwise listed after the bar (thin pieces are otherwise unreadable)
+        shown = [k for k in kinds if (table[f"cost_{k}_bn_yuan"] > 0).any()]
+        kind_colors = dict(zip(shown, sns.color_palette("Set2", len(shown)), strict=True))
+        widest = float(table["cost_bn_yuan"].max()) or 1.0
+        for i, r in enumerate(table.itertuples()):
+            left_edge, small = 0.0, []
+            for kind in shown:
+                cost = float(getattr(r, f"cost_{kind}_bn_yuan"))
+                if cost <= 0:
+                    continue
+                name = KIND_LABELS.get(kind, kind)
+                right.barh(i, cost, left=left_edge, height=0.7, color=kind_colors[kind])
+                if cost >= 0.12 * widest:
+                    right.text(
+                        left_edge + cost / 2,
+                        i,
+                        f"{cost:,.1f}",
+                        ha="center",
+                        va="center",
+                        fontsize=7.5,
+                    )
+                else:
+                    small.append(f"{name} {cost:,.2g}")
+                left_edge += cost
+            wrapped = textwrap.wrap("; ".join(small), 38)
+            note = f" {left_edge:,.1f} bn yuan" + "".join(f"\n {line}" for line in wrapped)
+            right.text(left_edge, i, note, va="center", fontsize=7.5)
         right.set_yticks(range(len(names)), names)
+        right.set_ylim(len(names) - 0.5, -0.5)
+        right.set_xlim(0, widest * 1.9)
         right.set_xlabel(f"cumulative policy cost to Dec {year}, bn yuan")
         right.set_ylabel("")
         right.set_title(f"Where the money goes, to {year}", fontsize=10)
-        legend = right.get_legend()
-        if legend is not None:
-            sns.move_legend(
-                right,
-                "upper left",
-                bbox_to_anchor=(1.01, 1.0),
+        if shown:
+            handles = [Patch(color=kind_colors[k], label=KIND_LABELS.get(k, k)) for k in shown]
+            right.legend(
+                handles=handles,
+                loc="upper center",
+                bbox_to_anchor=(0.5, -0.16 - 0.25 / max(len(names), 1)),
+                ncol=min(4, len(shown)),
                 title="policy kind",
                 fontsize=8,
                 title_fontsize=8,
@@ -684,8 +695,9 @@ def attribution_waterfall(
 ) -> Figure:
     """What does the work: the package's effect built up policy kind by policy kind.
 
-    Each policy kind's Shapley value (mean over seeds) is a step from the running sum; the
-    last bar is the whole package's effect against no policy, from zero. Means are used
+    Each policy kind's Shapley value (mean over seeds) is a step from the running sum, with its
+    5-95% range over seeds as a whisker where the step ends; the last bar is the whole
+    package's effect against no policy, from zero. Means are used
     because Shapley values add up to the total seed by seed, so their means add up exactly.
 
     Args:
@@ -717,11 +729,14 @@ def attribution_waterfall(
             steps = kinds["effect_mean"].to_numpy(dtype=float)
             starts = np.concatenate([[0.0], np.cumsum(steps)[:-1]])
             labels = [KIND_LABELS.get(k, k).replace(" ", "\n", 1) for k in kinds["policy_kind"]]
+            whole = part[part["policy_kind"] == "total"]
             frame = pd.DataFrame(
                 {
                     "kind": [*labels, "whole\npackage"],
                     "height": [*steps, total],
                     "start": [*starts, 0.0],
+                    "p5": [*kinds["effect_p5"], whole["effect_p5"].sum()],
+                    "p95": [*kinds["effect_p95"], whole["effect_p95"].sum()],
                 }
             )
             colors = ["#1a9850" if h >= 0 else "#d73027" for h in steps] + ["#2c5d8a"]
@@ -742,20 +757,33 @@ def attribution_waterfall(
                 end = row.start + row.height
                 ax.text(
                     bar.get_x() + bar.get_width() / 2,
-                    max(end, row.start),
+                    max(end, row.start, row.start + row.p95),  # above the bar and its whisker
                     f"{row.height:+,.1f}" if abs(row.height) < 100 else f"{row.height:+,.0f}",
                     ha="center",
                     va="bottom",
                     fontsize=8,
                 )
+            # each step's 5-95% range over seeds, drawn where the step ends
+            ax.errorbar(
+                np.arange(len(frame)),
+                frame["start"] + frame["height"],
+                yerr=[frame["height"] - frame["p5"], frame["p95"] - frame["height"]],
+                fmt="none",
+                ecolor="0.15",
+                elinewidth=0.9,
+                capsize=3,
+                label="5-95% over seeds",
+            )
             for i in range(len(frame) - 1):  # connectors between steps
                 end = frame["start"].iloc[i] + frame["height"].iloc[i]
                 ax.plot([i + 0.4, i + 0.6], [end, end], color="0.4", lw=0.8)
             low = min(
-                0.0, float((frame["start"] + frame["height"]).min()), float(frame["start"].min())
+                0.0,
+                float((frame["start"] + frame["p5"]).min()),
+                float(frame["start"].min()),
             )
             high = max(
-                float((frame["start"] + frame["height"]).max()), float(frame["start"].max()), 0.0
+                float((frame["start"] + frame["p95"]).max()), float(frame["start"].max()), 0.0
             )
             pad = 0.12 * (high - low or 1.0)
             ax.set_ylim(low - (pad if low < 0 else 0), high + pad)
@@ -765,9 +793,10 @@ def attribution_waterfall(
             ax.set_ylabel(f"effect on {label.lower()} in {year}, {unit}")
             ax.tick_params(axis="x", labelsize=8)
             ax.set_title(display_name(name), fontsize=10)
+            ax.legend(loc="best", fontsize=7, frameon=False)
         how = "December" if is_stock(metric) else "year total"
         fig.suptitle(
-            f"What does the work: {label.lower()} in {year} ({how}) against no policy, split by "
+            f"What does the work: {label.lower()} in {year} ({how}) against no policy,\nsplit by "
             "policy kind (Shapley values, mean over seeds)",
             fontweight="bold",
             fontsize=10,

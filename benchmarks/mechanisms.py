@@ -28,7 +28,9 @@ SWITCHED_OFF = {
     "no local switching into the sector": {"labour.switch_base": 0},
     "no micro-firms": {"init.micro_firms_jan_2021": 0, "entry.micro_rate": 0.0},
     "no registrations that never operate": {"entry.never_operating_share": 0.0},
-    "no Pareto tail at the start": {"init.tail_share": 0.0},
+    "lognormal body with a Pareto top at the start (the model before the Pareto body)": {
+        "init.body_exponent": 0.0
+    },
     "(switched on) branches before 2021: ten years' stock in Jan 2021": {
         "init.branch_stock_years": 10
     },

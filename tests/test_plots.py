@@ -7,6 +7,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from matplotlib.collections import LineCollection, PathCollection, PolyCollection
+from matplotlib.container import BarContainer, ErrorbarContainer
 from matplotlib.figure import Figure
 
 import analysis
@@ -294,7 +295,7 @@ def _attribution() -> pd.DataFrame:
 def test_attribution_waterfall_steps_add_up_to_the_total_bar():
     fig = plots.attribution_waterfall(_attribution(), "revenue_bn_yuan")
     (ax,) = fig.axes
-    bars = [p for c in ax.containers for p in c]
+    bars = [p for c in ax.containers if isinstance(c, BarContainer) for p in c]
     assert [b.get_y() for b in bars] == pytest.approx([0.0, 5.0, 7.0, 0.0])
     assert [b.get_height() for b in bars] == pytest.approx([5.0, 2.0, -1.0, 6.0])
     labels = [t.get_text() for t in ax.get_xticklabels()]
@@ -302,6 +303,18 @@ def test_attribution_waterfall_steps_add_up_to_the_total_bar():
     assert labels[0] == "talent"
     with pytest.raises(ValueError, match="no attribution"):
         plots.attribution_waterfall(_attribution(), "workforce")
+
+
+def test_attribution_waterfall_shows_each_steps_range_over_seeds():
+    """A whisker per bar from the step's start plus its 5th to plus its 95th percentile."""
+    fig = plots.attribution_waterfall(_attribution(), "revenue_bn_yuan")
+    (ax,) = fig.axes
+    (whiskers,) = [c for c in ax.containers if isinstance(c, ErrorbarContainer)]
+    segments = whiskers.lines[2][0].get_segments()
+    spans = [v for seg in segments for v in (seg[0][1], seg[1][1])]
+    # steps talent 5 (from 0), office 2 (from 5), rent -1 (from 7); total 6 (from 0); +-1 each
+    assert spans == pytest.approx([4.0, 6.0, 6.0, 8.0, 5.0, 7.0, 5.0, 7.0])
+    assert "5-95% over seeds" in [t.get_text() for t in ax.get_legend().get_texts()]
 
 
 def test_park_map_places_every_park_but_outside_and_notes_outside():

@@ -47,9 +47,7 @@ def populate(m: ClusterSim) -> None:
         sigma = p.init.firm_size_sigma
         median = w0 / f0 * np.exp(-(sigma**2) / 2)
         sizes = np.maximum(1.0, rng.lognormal(np.log(median), sigma, f0))
-        sizes = pareto_tail(
-            sizes, median, sigma, rng, p.init.tail_share, p.init.tail_exponent, cap
-        )
+        sizes = pareto_tail(sizes, median, sigma, rng, p.init.tail_share, p.init.tail_exponent, cap)
     # Micro-firms (one to a few people) besides: most firms by number, few of the workforce.
     e = p.entry
     n_micro = int(p.init.micro_firms_jan_2021)
@@ -220,9 +218,9 @@ def capped_pareto_mean(smallest: float, exponent: float, cap: float) -> float:
         return cap
     if abs(exponent - 1.0) < 1e-9:
         return smallest * (1.0 + np.log(cap / smallest))
-    return smallest + smallest**exponent * (
-        cap ** (1 - exponent) - smallest ** (1 - exponent)
-    ) / (1 - exponent)
+    return smallest + smallest**exponent * (cap ** (1 - exponent) - smallest ** (1 - exponent)) / (
+        1 - exponent
+    )
 
 
 def pareto_body(u: np.ndarray, mean: float, exponent: float, cap: float) -> np.ndarray:
