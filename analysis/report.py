@@ -21,6 +21,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from analysis import plots
+from analysis.tables import against_base
 from analysis.tables import attainment as attainment_table
 from sim.credibility import trust_statement
 from sim.errors import SettingError
@@ -338,6 +339,8 @@ def _scenario_answer(results: Results, name: str) -> str:
             parts.append(f" Policy cost to {year}: {_e(plots.fmt_value(cost))} bn yuan.")
         if results.kind == "run":
             parts.append(" Cost per job needs a same-seed run without policies (cqsim compare).")
+    if results.kind == "comparison" and name != results.base:
+        parts.append(_against_base(results, name, year))
     shares = results.attribution
     mine = (
         shares[(shares["scenario"].astype(str) == name) & (shares["policy_kind"] != "total")]
@@ -359,6 +362,30 @@ def _scenario_answer(results: Results, name: str) -> str:
             " What does the work (Shapley values, means over seeds): " + "; ".join(works) + "."
         )
     return "<p>" + "".join(parts) + "</p>"
+
+
+def _against_base(results: Results, name: str, year: int) -> str:
+    """One sentence: what the scenario adds to the comparison's base, seed by seed."""
+    table = against_base(results.trajectories, results.base, year)
+    row = table[table["scenario"] == name]
+    if row.empty:
+        return ""
+    r = row.iloc[0]
+
+    def signed(value: float, digits: int = 1) -> str:
+        text = plots.fmt_value(abs(value)) if abs(value) >= 100 else f"{abs(value):,.{digits}f}"
+        return ("+" if value >= 0 else "-") + text
+
+    def spread(low: float, high: float) -> str:
+        return f"5-95% {signed(low)} to {signed(high)}"
+
+    return (
+        f" Against {_e(results.base)} (the same {int(r.n_pairs)} seeds): "
+        f"{signed(r.cost_median)} bn yuan of policy cost to {year} "
+        f"({spread(r.cost_p5, r.cost_p95)}), {signed(r.jobs_median)} practitioners in Dec {year} "
+        f"({spread(r.jobs_p5, r.jobs_p95)}) and {signed(r.revenue_median)} bn yuan of revenue in "
+        f"{year} ({spread(r.revenue_p5, r.revenue_p95)}; medians of the per-seed differences)."
+    )
 
 
 def _share(value: float) -> str:
@@ -487,11 +514,11 @@ def _tables(results: Results) -> list[str]:
         spec = {
             "scenario": ("scenario", "text"),
             "through_year": ("to end of", "int"),
-            "cost_bn_yuan": ("policy cost, bn yuan", "num"),
-            "extra_jobs": ("extra jobs", "num"),
+            "cost_bn_yuan": ("policy cost from the start, bn yuan (cumulative)", "num"),
+            "extra_jobs": ("extra jobs in December of that year", "num"),
             "cost_per_job_yuan": ("yuan per extra job", "num"),
-            "extra_revenue_bn_yuan": ("extra revenue, bn yuan", "num"),
-            "cost_per_bn_revenue": ("cost per bn yuan of extra revenue", "num"),
+            "extra_revenue_bn_yuan": ("extra revenue from the start, bn yuan (cumulative)", "num"),
+            "cost_per_bn_revenue": ("cost per bn yuan of extra cumulative revenue", "num"),
             "deadweight_jobs": ("deadweight, jobs", "pct"),
             "deadweight_firms": ("deadweight, firms", "pct"),
         }

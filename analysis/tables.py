@@ -117,6 +117,44 @@ def attainment(
     return pd.DataFrame(rows)
 
 
+def against_base(trajectories: pd.DataFrame, base: str, year: int = 2025) -> pd.DataFrame:
+    """Per scenario, what it adds to ``base`` on the same seeds: cost, jobs, revenue.
+
+    ``cost``: cumulative policy cost from the start to December of ``year`` (bn yuan);
+    ``jobs``: the workforce in December of ``year``; ``revenue``: revenue in ``year`` (bn
+    yuan). Each as the median and 5-95% range of the per-seed differences, with ``n_pairs``.
+    """
+    table = yearly(trajectories, ["policy_cost_bn_yuan", "workforce", "revenue_bn_yuan"])
+    table = table[table["year"] <= year]
+    per_seed = table.pivot_table(
+        index=["scenario", "seed"], columns=["metric", "year"], values="value", aggfunc="first"
+    )
+    names = sorted(set(per_seed.index.get_level_values("scenario")))
+    if base not in names or ("workforce", year) not in per_seed.columns:
+        return pd.DataFrame()
+    other = per_seed.xs(base, level="scenario")
+    rows = []
+    for name in names:
+        if name == base:
+            continue
+        mine = per_seed.xs(name, level="scenario")
+        seeds = mine.index.intersection(other.index)
+        mine, theirs = mine.loc[seeds], other.loc[seeds]
+        diffs = {
+            "cost": mine["policy_cost_bn_yuan"].sum(axis=1)
+            - theirs["policy_cost_bn_yuan"].sum(axis=1),
+            "jobs": mine[("workforce", year)] - theirs[("workforce", year)],
+            "revenue": mine[("revenue_bn_yuan", year)] - theirs[("revenue_bn_yuan", year)],
+        }
+        row: dict[str, object] = {"scenario": name, "year": year, "n_pairs": len(seeds)}
+        for key, d in diffs.items():
+            row[f"{key}_median"] = float(d.median())
+            row[f"{key}_p5"] = float(np.percentile(d, LOW))
+            row[f"{key}_p95"] = float(np.percentile(d, HIGH))
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
 def cost_ledger(
     trajectories: pd.DataFrame, counterfactual: pd.DataFrame, year: int = 2025
 ) -> pd.DataFrame:

@@ -157,6 +157,66 @@ def test_answer_divides_cost_only_by_jobs_added(folders):
     assert _lead(results) == "rent_and_talent is likely to meet all 5 stated targets."
 
 
+def test_answer_states_each_package_against_the_base_seed_by_seed(folders):
+    """Cost, jobs and revenue the package adds to the comparison's base, on the same seeds."""
+    import numpy as np
+
+    from analysis import plots
+    from analysis.report import _scenario_answer
+    from analysis.tables import yearly
+
+    results = load_results(folders["cmp"])
+    assert results.base == "no_policy"
+    year = yearly(results.trajectories, ["workforce", "revenue_bn_yuan"])
+    wide = year[year["year"] == 2025].pivot_table(
+        index="seed", columns=["scenario", "metric"], values="value"
+    )
+    jobs = wide[("rent_and_talent", "workforce")] - wide[("no_policy", "workforce")]
+    text = _scenario_answer(results, "rent_and_talent")
+    assert "Against no_policy (the same 2 seeds):" in text
+    median = float(np.median(jobs))
+    shown = plots.fmt_value(abs(median)) if abs(median) >= 100 else f"{abs(median):,.1f}"
+    assert f"{'+' if median >= 0 else '-'}{shown} practitioners in Dec 2025" in text
+    # the base itself gets no such sentence
+    assert "Against no_policy" not in _scenario_answer(results, "no_policy")
+
+
+def test_against_base_differences_are_per_seed():
+    """The median of per-seed differences, not the difference of the medians."""
+    import pandas as pd
+
+    from analysis.tables import against_base
+
+    rows = []
+    dates = pd.date_range("2025-01-01", periods=12, freq="MS")
+    # seed 1: a +10 bigger than b; seed 2: a +30 bigger; seed 3: a -20
+    workforce = {"a": [110, 230, 280], "b": [100, 200, 300]}
+    for scenario, levels in workforce.items():
+        for seed, level in zip((1, 2, 3), levels, strict=True):
+            for d in dates:
+                for metric, value in (
+                    ("workforce", level),
+                    ("revenue_bn_yuan", level / 120),
+                    ("policy_cost_bn_yuan", 1.0 if scenario == "a" else 0.5),
+                ):
+                    rows.append(
+                        {
+                            "scenario": scenario,
+                            "replicate": seed - 1,
+                            "seed": seed,
+                            "date": d,
+                            "metric": metric,
+                            "value": value,
+                        }
+                    )
+    table = against_base(pd.DataFrame(rows), "b", 2025)
+    (row,) = table.to_dict(orient="records")
+    assert row["jobs_median"] == 10  # per-seed 10, 30, -20; medians of levels differ by 30
+    assert row["cost_median"] == 6.0  # 12 months at 1.0 against 0.5
+    assert row["revenue_median"] == 10 / 120 * 12
+    assert row["n_pairs"] == 3
+
+
 def test_report_tables(comparison_html):
     html = comparison_html
     for caption in (
