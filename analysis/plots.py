@@ -934,7 +934,9 @@ def park_map(
         return smallest + (largest - smallest) * max(revenue, 0.0) / top
 
     away = _label_directions(params)
-    norm = mpl.colors.Normalize(vmin=0.5, vmax=1.0)
+    # the colour scale starts at 50% occupancy, or lower (in tenths) when a park is emptier
+    emptiest = float(np.nanmin(parks["occupancy"])) if parks["occupancy"].notna().any() else 0.5
+    norm = mpl.colors.Normalize(vmin=min(0.5, np.floor(max(emptiest, 0.0) * 10) / 10), vmax=1.0)
     with _style():
         fig = _figure(6.4 * len(names) + 3.6, 7.4)
         grid = fig.add_gridspec(1, len(names) + 1, width_ratios=[1.0] * len(names) + [0.55])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import matplotlib as mpl
 import matplotlib.dates as mdates
 import numpy as np
 import pandas as pd
@@ -420,3 +421,21 @@ def test_paired_chart_shows_the_targets_metrics_and_keeps_a_narrow_title_inside(
     narrow = plots.paired_difference_chart(_paired(), ["workforce"], base="a")
     assert len(narrow.get_suptitle().splitlines()) == 2
     assert len(fig.get_suptitle().splitlines()) == 1
+
+
+def test_park_map_colour_scale_reaches_the_emptiest_park():
+    """A park below 50% occupancy gets its own colour, not the one of a half-full park."""
+    traj = _frame("a", [1, 2], 24, parks=True)
+    first = PARAMS.parks[0].id
+    emptied = traj["metric"] == f"park.{first}.occupancy"
+    traj.loc[emptied, "value"] = 0.23
+    fig = plots.park_map(traj, PARAMS, 2022, scenarios=["a"])
+    (bar,) = [ax for ax in fig.axes if "occupancy of office space" in ax.get_xlabel()]
+    low, high = bar.get_xlim()
+    assert low == pytest.approx(0.2)
+    assert high == pytest.approx(1.0)
+    # the emptiest park is drawn in the colour of 0.23 on that scale, not of 0.5
+    (ax,) = [ax for ax in fig.axes if ax.get_title().endswith("by park")]
+    (points,) = [c for c in ax.collections if isinstance(c, PathCollection)]
+    expected = mpl.colormaps["viridis"]((0.23 - 0.2) / 0.8)
+    assert tuple(points.get_facecolors()[0][:3]) == pytest.approx(expected[:3], abs=0.02)
