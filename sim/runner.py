@@ -138,11 +138,13 @@ def run_many(
     params: Parameters | None = None,
     progress: bool = False,
     label: str | None = None,
+    on_replicate: Callable[[int, int], None] | None = None,
 ) -> list[RunResult]:
     """Run several resolved scenarios with the same seeds, sharing one pool and progress bar.
 
     ``replicates`` and ``seed`` default to the first scenario's run settings; replicate k of
-    every scenario uses seed ``seed + k``.
+    every scenario uses seed ``seed + k``. ``on_replicate(done, total)`` is called as each
+    replicate finishes (the app's progress).
     """
     started = time.perf_counter()
     params = params or load_parameters()
@@ -168,12 +170,16 @@ def run_many(
             for sc, k, s, p in jobs:
                 model = simulate(sc, s, p, on_month=lambda: bar.update(1))
                 frames.append(replicate_frame(model, k))
+                if on_replicate is not None:
+                    on_replicate(len(frames), len(jobs))
         else:
             pool = process_pool(min(workers, len(jobs)))
             try:
                 for (sc, _, _, _), frame in zip(jobs, pool.map(_run_one, jobs), strict=True):
                     frames.append(frame)
                     bar.update(parse_month(sc.run.end) - parse_month(sc.run.start) + 1)
+                    if on_replicate is not None:
+                        on_replicate(len(frames), len(jobs))
             except BrokenProcessPool:
                 raise RunFailed(
                     "a worker process died (killed from outside, or out of memory)"

@@ -1,9 +1,10 @@
-"""The web app (`cqsim app`): levers -> scenario, saving, the live model, and the app in a browser.
+"""The web app (`cqsim app`): levers -> scenario, saving, runs over seeds, and the app in a browser.
 
 The end-to-end test starts `cqsim app` on a free port, drives it in Debian's headless Chromium
 (through Playwright, which is told not to download a browser) with every request to another host
-refused, moves levers, runs a year, saves the scenario, takes a screenshot and stops the server
-with Ctrl-C. It is skipped locally when Chromium or Playwright is missing; .ci/run installs both.
+refused, moves a lever, runs it over 5 seeds, pins and compares, saves the scenario, takes a
+screenshot and stops the server with Ctrl-C. It is skipped locally when Chromium or Playwright
+is missing; .ci/run installs both.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ import pytest
 
 import sim
 from cqsim.cli import main
+from sim.app.ensemble import paired_table, run_ensemble
 from sim.app.levers import (
     POLICY_NAMES,
     Levers,
@@ -33,10 +35,10 @@ from sim.app.levers import (
     save_scenario,
     starting_scenarios,
 )
-from sim.app.live import AppModel, Trajectory, baseline_run, start_scenario, target_table
+from sim.app.live import start_scenario
+from sim.app.views import enacted, lever_help, year_problem
 from sim.policies.scale_up_awards import APP_THRESHOLDS_BN_YUAN
 from sim.scenario import ScenarioError, load_scenario
-from sim.targets import target_table as run_target_table
 
 LOCAL_HOSTS = ("127.0.0.1", "localhost")
 EVERY_LEVER = Levers(
@@ -81,8 +83,6 @@ def test_starting_scenarios_are_the_shipped_ones(scenarios_dir):
 
 def test_levers_at_zero_give_the_starting_scenario(baseline):
     assert build_scenario(baseline, Levers()) is baseline
-    model = AppModel()
-    assert model.app_scenario == baseline and model.seed == baseline.run.seed
 
 
 def test_every_lever_is_a_key_of_an_added_policy(baseline):
@@ -152,78 +152,62 @@ def test_saved_scenario_keeps_parameter_overrides(baseline, tmp_path):
     assert load_scenario(path).parameters == {"migration.income_elasticity": 2.0}
 
 
-# ------------------------------------------------------------------------------ the live model
+# ------------------------------------------------------------------------------ runs over seeds
 
 
-def test_app_run_is_the_run_of_the_saved_file(tmp_path):
-    levers = {"package_start": 2021, "housing_subsidy_yuan_month": 2000, "office_area_m2": 4e5}
-    model = AppModel(**levers)
-    for _ in range(3):
-        model.step()  # a step is a year
-    assert model.month_label == "2023-12" and model.steps == 3
-    path = save_scenario(model.app_scenario, tmp_path, "saved")
-    result = sim.run(path, replicates=1, end="2023-12")
-    wide = result.wide(0)
-    run = model.trajectory()
-    for metric in ("revenue_bn_yuan", "workforce", "policy_cost_bn_yuan", "office_area_m2"):
-        assert np.array_equal(wide[metric].to_numpy(), run.series(metric)[:36]), metric
-    base = baseline_run("baseline", model.seed, model.scale)
-    # the levers cost money and bring people (same seed, so the difference is the levers')
-    assert (
-        run.series("policy_cost_bn_yuan")[:36].sum() > base.series("policy_cost_bn_yuan")[:36].sum()
+def test_app_answer_is_cqsim_run_of_the_saved_file(baseline, tmp_path):
+    """The app's P(met) and medians are those `cqsim run FILE -n N` gives for the saved file."""
+    levers = Levers(package_start=2021, housing_subsidy_yuan_month=2000, office_area_m2=4e5)
+    scenario = build_scenario(baseline, levers)
+    mine = run_ensemble(scenario, 3, workers=2)
+    path = save_scenario(scenario, tmp_path, "saved")
+    result = sim.run(path, replicates=3, workers=2)
+    assert mine.seeds == tuple(result.manifest["seeds"])
+    app = mine.targets.set_index("target_id")
+    cli = result.targets.set_index("target_id")
+    for column in ("median", "p10", "p90", "prob_met"):
+        assert np.allclose(app[column], cli.loc[app.index, column], equal_nan=True), column
+    again = run_ensemble(scenario, 3, workers=1)  # cached: the same object, not run again
+    assert again is mine
+
+
+def test_paired_table_is_seed_by_seed_and_costs_per_extra_practitioner(baseline):
+    """What the levers add: per-seed differences of each target's figure and of the cost."""
+    start = run_ensemble(baseline, 3, workers=2)
+    levers = Levers(package_start=2021, housing_subsidy_yuan_month=3000)
+    mine = run_ensemble(build_scenario(baseline, levers), 3, workers=2)
+    table = paired_table(mine, start).set_index("what")
+    added = next(w for w in table.index if w.startswith("practitioners added"))
+    per_seed = mine.figure("practitioners_added", 2025) - start.figure("practitioners_added", 2025)
+    assert table.loc[added, "diff_median"] == pytest.approx(np.median(per_seed))
+    cost = table.loc["policy cost to Dec 2025"]
+    assert cost["diff_median"] > 0 and cost["diff_low"] > 0  # a subsidy costs in every seed
+    per_job = table.loc["cost per extra practitioner added, Dec 2021 to Dec 2025", "diff_median"]
+    jobs = [
+        mine.member(i).series("workforce")[59]
+        - mine.member(i).series("workforce")[11]
+        - start.member(i).series("workforce")[59]
+        + start.member(i).series("workforce")[11]
+        for i in range(3)
+    ]
+    extra = (mine.cost_to(2025) - start.cost_to(2025)).mean()
+    assert per_job == pytest.approx(extra * 1e9 / np.mean(jobs))
+    with pytest.raises(ValueError, match="same seeds"):
+        paired_table(mine, run_ensemble(baseline, 2, workers=2))
+
+
+def test_levers_say_what_they_mean_and_what_the_start_already_does():
+    """Each lever's help names its meaning and range; the start's own policies are listed."""
+    text = lever_help("talent", "housing_subsidy_yuan_month")
+    assert "yuan per person per month" in text and "from 0 to 10,000" in text
+    assert "award" in lever_help("scale_up_awards", "award_1bn_m_yuan")
+    already = enacted("baseline", "talent")
+    assert "housing subsidy yuan month 600" in already and "2022-07 to" in already
+    assert enacted("no_policy", "talent") == ""
+    assert year_problem(Levers(package_start=2025, package_end=2023)).startswith(
+        "'Levers until' (2023) is before 'Levers from' (2025)"
     )
-    assert run.series("workforce")[35] > base.series("workforce")[35]
-    assert run.series("office_area_m2")[35] > base.series("office_area_m2")[35]
-
-
-def test_app_without_levers_is_the_baseline_and_cqsim_run(baseline_path):
-    model = AppModel()
-    while model.running:
-        model.step()
-    assert model.steps == 10 and model.month_label == "2030-12"
-    run = model.trajectory()
-    base = baseline_run("baseline", model.seed, model.scale)
-    assert np.array_equal(run.values, base.values, equal_nan=True)
-    result = sim.run(baseline_path, replicates=1, seed=model.seed)
-    assert np.array_equal(result.wide(0)["firms"].to_numpy(), run.series("firms"))
-    # the app's target table agrees with the run's targets.csv
-    app = target_table(run, base).set_index("target_id")
-    stated = run_target_table(result.trajectories).set_index("target_id")
-    assert np.allclose(app["value"], stated.loc[app.index, "median"])
-    assert (app["met"] == (stated.loc[app.index, "prob_met"] == 1)).all()
-    assert (app["status"] == "final").all()
-
-
-def test_target_table_before_the_target_year_is_projected():
-    model = AppModel()
-    base = baseline_run("baseline", model.seed, model.scale)
-    empty = target_table(model.trajectory(), base)
-    assert (empty["status"] == "not started").all() and empty["met"].isna().all()
-    assert empty["baseline_met"].notna().all()
-    for _ in range(3):
-        model.step()
-    table = target_table(model.trajectory(), base).set_index("target_id")
-    assert (table["status"] == "projected").all() and (table["as_of"] == "2023-12").all()
-    run = model.trajectory()
-    # operators added 2022-2025: the months of 2022 and 2023 so far
-    started = run.series("firms_started_operating")
-    assert table.loc["cq_operators_2025", "so_far"] == pytest.approx(started[12:36].sum())
-    office = table.loc["cq_office_area_2025"]
-    assert office["so_far"] == run.series("programme_office_area_m2")[35]
-    revenue = table.loc["cq_revenue_2025"]
-    assert revenue["so_far"] == pytest.approx(run.series("revenue_bn_yuan")[24:36].sum())
-    growth = revenue["so_far"] / run.series("revenue_bn_yuan")[12:24].sum()
-    assert revenue["value"] == pytest.approx(revenue["so_far"] * growth**2)
-    assert revenue["met"] == (revenue["value"] >= 500)
-
-
-def test_trajectory_is_a_copy():
-    model = AppModel()
-    model.step()
-    before = model.trajectory()
-    model.step()
-    assert isinstance(before, Trajectory) and before.months == 12
-    assert np.isnan(before.values[12:]).all()
+    assert year_problem(Levers(package_start=2023, package_end=2023)) == ""
 
 
 def test_app_command_rejects_a_bad_port(capsys):
@@ -287,52 +271,54 @@ def test_app_in_chromium_offline(browser, tmp_path):
 
         page.route("**/*", local_only)
         page.goto(url)
-        month = page.locator("#cqsim-month")
-        month.wait_for(timeout=60_000)
-        assert month.inner_text() == "not started"
-        chart = page.locator(".cqsim-chart-revenue_bn_yuan.cqsim-months-0 img")
-        chart.wait_for()
-        before_chart = chart.get_attribute("src")
+        # the starting scenario's answer comes by itself, over 10 seeds
         table = page.locator("#cqsim-targets")
-        before_table = table.inner_text()
-        assert "2025 revenue" in before_table and "not met" in before_table
+        table.wait_for(timeout=120_000)
+        answer = page.locator("#cqsim-answer")
+        text = answer.inner_text()
+        assert "2025 revenue" in text and "P " in text and "10 seeds (1-10)" in text
+        assert page.locator("#cqsim-trust").inner_text().startswith("How far to trust it")
+        page.locator(".cqsim-chart-revenue_bn_yuan img").wait_for()
 
-        # move two levers (keyboard on the slider), then Reset builds a model with them
-        for name, key in [
-            ("Talent: housing, yuan/month", "End"),
-            ("Levers from (year)", "Home"),
-        ]:
-            slider = page.get_by_role("slider", name=name)
-            slider.focus()
-            slider.press(key)
-        page.get_by_role("button", name="Reset").click()
-        page.get_by_text("Talent: housing, yuan/month = 10,000").wait_for()  # its field's top
-
-        page.get_by_role("button", name="Step").click()  # a year
-        page.wait_for_function("document.querySelector('#cqsim-month').textContent === '2021-12'")
-        after = page.locator(".cqsim-chart-revenue_bn_yuan.cqsim-months-12 img")
-        after.wait_for()
-        assert after.get_attribute("src") != before_chart
-        page.wait_for_function(  # all six charts redrawn (they update one after another)
-            "document.querySelectorAll('.cqsim-chart.cqsim-months-12').length === 6"
+        # 5 seeds; one lever moved: the page says the run no longer matches the levers
+        page.get_by_role("button", name="5", exact=True).click()
+        page.get_by_text("Talent", exact=True).click()
+        slider = page.get_by_role("slider", name="Talent: housing, yuan/month =")
+        slider.focus()
+        slider.press("End")
+        page.get_by_role("slider", name="Talent: housing, yuan/month = 10,000").wait_for(
+            state="attached"
         )
-        page.locator(".cqsim-parks.cqsim-months-12").wait_for()
-        after_table = table.inner_text()
-        assert after_table != before_table and "so far: to 2021-12" in after_table
-        cost = float(page.locator("#cqsim-cost").inner_text().replace(",", ""))
-        base_cost = re.search(r"baseline: ([\d.,]+)\)", page.inner_text("body")).group(1)
-        base_cost = float(base_cost.replace(",", ""))
-        assert cost > base_cost  # the housing subsidy is paid from 2021
+        page.locator("#cqsim-stale").wait_for()
+        page.get_by_role("button", name="Run", exact=True).click()
+        page.locator("#cqsim-vs-start").wait_for(timeout=120_000)  # the levers against the start
+        assert "5 seeds (1-5)" in answer.inner_text()
+        vs_start = page.locator("#cqsim-vs-start").inner_text()
+        cost = re.search(
+            r"policy cost to Dec 2025, bn yuan\s+[\d.,]+\s+[\d.,]+\s+\+([\d.,]+)", vs_start
+        )
+        assert cost and float(cost.group(1).replace(",", "")) > 0, vs_start
+        assert "cost per extra practitioner" in vs_start
 
+        # pin it; the comparison with the pinned run appears (the same seeds)
+        page.get_by_role("button", name="Pin this run").click()
+        page.locator("#cqsim-vs-pin").wait_for()
+
+        # save: the levers shown (one moved after the run, not run), in a file cqsim accepts
+        school = page.get_by_role("slider", name="Talent: school places/year =")
+        school.focus()
+        school.press("End")
+        page.locator("#cqsim-stale").wait_for()
         name = page.get_by_label("Scenario name")
         name.fill("e2e_package")
-        name.press("Enter")
+        page.wait_for_timeout(1000)
         page.get_by_role("button", name="Save as scenario").click()
-        page.get_by_text("Saved ").wait_for()
+        page.locator("#cqsim-saved").wait_for()
         saved = save_dir / "e2e_package.toml"
-        assert saved.is_file()
-        saved_policies = {p.kind: p for p in load_scenario(saved).policies[-2:]}
+        assert saved.is_file(), page.locator("#cqsim-saved").inner_text()
+        saved_policies = {p.kind: p for p in load_scenario(saved).policies[-1:]}
         assert saved_policies["talent"].housing_subsidy_yuan_month == 10000
+        assert saved_policies["talent"].school_places_per_year == 50000  # shown, never run
         assert main(["validate", str(saved)]) == 0
 
         shot = tmp_path / "app.png"
@@ -353,18 +339,19 @@ def test_app_in_chromium_offline(browser, tmp_path):
     assert "Traceback" not in output and output.rstrip().endswith("cqsim app stopped"), output
 
 
-def test_app_charts_put_december_2025_in_the_span_labelled_2025():
-    from sim.app.charts import CHARTS, LiveChart
+def test_app_charts_put_december_2025_in_the_span_labelled_2025(baseline):
+    from sim.app.charts import CHARTS, band_figure
 
-    model = AppModel()
-    base = baseline_run("baseline", model.seed, model.scale)
+    start = run_ensemble(baseline, 2, workers=2)
     metric, how, title = next((m, h, t) for m, h, t in CHARTS if m == "revenue_bn_yuan")
-    chart = LiveChart(base, "baseline", metric, how, title)
-    chart.png(base)
-    ax = chart.ax
-    (star_x,) = [x for x in chart.stars.get_xdata() if x < 2027]
+    fig = band_figure(metric, how, title, [("baseline", start, "C0", "-")])
+    (ax,) = fig.axes
+    stars = [line for line in ax.get_lines() if line.get_marker() == "*"]
+    (star_x,) = [x for line in stars for x in line.get_xdata() if x < 2027]
     grid = sorted(ax.get_xticks())
     labels = {t.get_position()[0]: t.get_text() for t in ax.get_xticklabels(minor=True)}
     assert not [t.get_text() for t in ax.get_xticklabels() if t.get_text()]  # no label on 1 Jan
     left = max(g for g in grid if g < star_x)
     assert labels.get(left + 0.5) == "2025", (star_x, labels)
+    # one band (10-90% of seeds) around the median line
+    assert len(ax.collections) == 1

@@ -1,13 +1,14 @@
 """The app's figures, drawn on the server with matplotlib's Agg canvas and sent as PNG images.
 
-No JavaScript charting library and nothing from the network. A trajectory chart changes only in
-the run's line as the model steps, so :class:`LiveChart` draws the rest (axes, the baseline, the
-target) once and then only paints the run's line over it: a redraw costs a few milliseconds.
+No JavaScript charting library and nothing from the network: each trajectory chart
+(:func:`band_figure`) shows every ensemble's median and 10-90% band with the stated target; the
+parks' map (:func:`park_figure`) their revenue and occupancy.
 """
 
 from __future__ import annotations
 
 import io
+import warnings
 
 import matplotlib as mpl
 import numpy as np
@@ -110,86 +111,6 @@ def target_levels(metric: str, run: Trajectory, baseline: Trajectory) -> list[tu
     return out
 
 
-class LiveChart:
-    """One metric's chart for one model: the run (solid), the baseline (dashed), the target.
-
-    Args:
-        baseline: the same-seed run of the starting scenario.
-        baseline_name: its label in the legend.
-        metric, how, title: one row of :data:`CHARTS`.
-
-    """
-
-    def __init__(self, baseline: Trajectory, baseline_name: str, metric: str, how: str, title: str):
-        self.baseline, self.metric, self.how = baseline, metric, how
-        self.years = _years(baseline)
-        self.static_key: tuple | None = None
-        with mpl.rc_context({"font.size": 8.5}):
-            self.fig = Figure(figsize=(4.8, 3.3), dpi=DPI)
-            FigureCanvasAgg(self.fig)
-            self.fig.subplots_adjust(left=0.12, right=0.97, top=0.9, bottom=0.09)
-            ax = self.ax = self.fig.add_subplot()
-            ax.plot(self.years, shown(baseline, metric, how), color=BASE_COLOR, ls="--", lw=1.3)
-            (self.line,) = ax.plot([], [], color=RUN_COLOR, lw=2.2, animated=True)
-            (self.now,) = ax.plot([], [], color=RUN_COLOR, marker="o", ms=5, animated=True)
-            self.targets = ax.plot([], [], color=TARGET_COLOR, ls=":", lw=1.3)[0]
-            self.stars = ax.plot([], [], ls="none", marker="*", ms=11, color=TARGET_COLOR)[0]
-            targets = stated_targets()
-            years = sorted({int(y) for y in targets.loc[targets["metric"] == metric, "year"]})
-            label = f"{'/'.join(map(str, years))} target" if years else "(no stated target)"
-            style = {"color": TARGET_COLOR, "ls": ":", "marker": "*"} if years else {"ls": "none"}
-            handles = [
-                mpl.lines.Line2D([], [], color=RUN_COLOR, lw=2, label="this run"),
-                mpl.lines.Line2D([], [], color=BASE_COLOR, ls="--", label=baseline_name),
-                mpl.lines.Line2D([], [], label=label, **style),
-            ]
-            ax.set_title(title, loc="left", fontsize=9, fontweight="bold")
-            first, last = int(self.years[0]), int(np.ceil(self.years[-1]))
-            # years as spans: grid on 1 January, each label mid-span, so Dec 2025 (2026.0, the
-            # end of the month) closes the span labelled 2025
-            ax.set_xticks(range(first, last + 1))
-            ax.set_xticklabels([])
-            labelled = range(first, last, 2 if last - first > 6 else 1)
-            ax.set_xticks([y + 0.5 for y in labelled], minor=True)
-            ax.set_xticklabels([str(y) for y in labelled], minor=True)
-            ax.tick_params(axis="x", which="minor", length=0)
-            ax.set_xlim(first, last)
-            ax.yaxis.set_major_formatter(mpl.ticker.FuncFormatter(_compact))
-            ax.grid(alpha=0.3)
-            ax.legend(handles=handles, loc="upper left", fontsize=7.5, frameon=False)
-
-    def _draw_static(self, levels: list[tuple[int, float]], top: float) -> None:
-        """Redraw everything but the run's line (only when a target or the y range moved)."""
-        xs, ys = [], []
-        for year, value in levels:
-            xs += [self.years[0], year + 1, np.nan]
-            ys += [value, value, np.nan]
-        self.targets.set_data(xs, ys)
-        self.stars.set_data([year + 1 for year, _ in levels], [value for _, value in levels])
-        self.ax.set_ylim(0, top)
-        self.fig.canvas.draw()
-        self.background = self.fig.canvas.copy_from_bbox(self.fig.bbox)
-
-    def png(self, run: Trajectory) -> bytes:
-        """The chart with the run so far, as PNG."""
-        values = shown(run, self.metric, self.how)
-        levels = target_levels(self.metric, run, self.baseline)
-        base = shown(self.baseline, self.metric, self.how)
-        highest = np.nanmax(np.concatenate([base, values, [v for _, v in levels], [1.0]]))
-        if self.static_key is None or self.static_key[0] != levels or highest > self.static_key[1]:
-            self.static_key = (levels, highest * HEADROOM)
-            self._draw_static(*self.static_key)
-        canvas = self.fig.canvas
-        canvas.restore_region(self.background)
-        self.line.set_data(self.years, values)
-        now = run.months - 1  # a dot where the run stands now
-        dot = slice(now, now + 1) if now >= 0 and np.isfinite(values[now]) else slice(0, 0)
-        self.now.set_data(self.years[dot], values[dot])
-        self.ax.draw_artist(self.line)
-        self.ax.draw_artist(self.now)
-        return _encode(canvas)
-
-
 def short_name(name: str) -> str:
     """A park's name without its explanation in brackets."""
     for cut in (" (", ", "):
@@ -224,14 +145,16 @@ def park_figure(parks: pd.DataFrame, title: str) -> Figure:
 
     Parks are numbered in the order of the table; Science City parks are diamonds.
     """
-    norm = mpl.colors.Normalize(vmin=0.5, vmax=1.0)
+    # from 50% occupancy, or lower (in tenths) when a park is emptier
+    emptiest = float(np.nanmin(parks["occupancy"])) if parks["occupancy"].notna().any() else 0.5
+    norm = mpl.colors.Normalize(vmin=min(0.5, np.floor(max(emptiest, 0.0) * 10) / 10), vmax=1.0)
     top = max(float(parks["revenue_bn_yuan"].fillna(0).max()), 1e-9)
     with mpl.rc_context({"font.size": 7.5}):
         fig = Figure(figsize=(2.9, 3.0), dpi=DPI)
         FigureCanvasAgg(fig)
         ax = fig.add_axes((0.16, 0.3, 0.8, 0.62))
         if parks["revenue_bn_yuan"].isna().all():
-            ax.text(0.5, 0.5, "Press Step or ▶ to run", ha="center", transform=ax.transAxes)
+            ax.text(0.5, 0.5, "Not run yet", ha="center", transform=ax.transAxes)
             ax.set_axis_off()
             return fig
         for shape, mine in (("D", parks["science_city"]), ("o", ~parks["science_city"])):
@@ -259,4 +182,74 @@ def park_figure(parks: pd.DataFrame, title: str) -> Figure:
             label="occupancy of office space",
             format=mpl.ticker.PercentFormatter(1.0),
         )
+    return fig
+
+
+PINNED_COLOR = "#e69f00"
+
+
+def band_figure(
+    metric: str,
+    how: str,
+    title: str,
+    series: list[tuple[str, object, str, str]],
+    band: tuple[int, int] = (10, 90),
+) -> Figure:
+    """One metric over several seeds: each ensemble's median line and its percentile band.
+
+    Args:
+        metric: the metric (a row of :data:`CHARTS`).
+        how: how it is charted (``level``, ``trailing12``, ``cumulative``).
+        title: the chart's title.
+        series: ``(label, ensemble, colour, line style)`` for each ensemble shown (an
+            :class:`~sim.app.ensemble.Ensemble`); the first sets the target lines.
+        band: the percentiles of the band.
+
+    """
+    first = series[0][1]
+    years = _years(first.member(0))
+    with mpl.rc_context({"font.size": 8.5}):
+        fig = Figure(figsize=(4.6, 3.0), dpi=100)
+        FigureCanvasAgg(fig)
+        fig.subplots_adjust(left=0.13, right=0.97, top=0.89, bottom=0.1)
+        ax = fig.add_subplot()
+        highest = 1.0
+        handles = []
+        for label, ensemble, colour, style in series:
+            runs = np.array(
+                [shown(ensemble.member(i), metric, how) for i in range(len(ensemble.seeds))]
+            )
+            with warnings.catch_warnings():  # a 12-month sum has no value in the first months
+                warnings.simplefilter("ignore", RuntimeWarning)
+                low, mid, high = np.nanpercentile(runs, [band[0], 50, band[1]], axis=0)
+            ax.fill_between(years, low, high, color=colour, alpha=0.18, lw=0)
+            ax.plot(years, mid, color=colour, ls=style, lw=2.0 if style == "-" else 1.4)
+            highest = max(highest, float(np.nanmax(high)))
+            handles.append(mpl.lines.Line2D([], [], color=colour, ls=style, lw=2, label=label))
+        levels = target_levels(metric, first.median_run(), series[-1][1].median_run())
+        for year, value in levels:
+            ax.plot([years[0], year + 1], [value, value], color=TARGET_COLOR, ls=":", lw=1.3)
+            ax.plot([year + 1], [value], ls="none", marker="*", ms=11, color=TARGET_COLOR)
+            highest = max(highest, value)
+        if levels:
+            label = "/".join(str(y) for y, _ in levels) + " target"
+            handles.append(
+                mpl.lines.Line2D([], [], color=TARGET_COLOR, ls=":", marker="*", label=label)
+            )
+        handles.append(
+            mpl.patches.Patch(color="0.5", alpha=0.3, label=f"{band[0]}-{band[1]}% of seeds")
+        )
+        ax.set_title(title, loc="left", fontsize=9, fontweight="bold")
+        start, last = int(years[0]), int(np.ceil(years[-1]))
+        ax.set_xticks(range(start, last + 1))
+        ax.set_xticklabels([])
+        labelled = range(start, last, 2 if last - start > 6 else 1)
+        ax.set_xticks([y + 0.5 for y in labelled], minor=True)
+        ax.set_xticklabels([str(y) for y in labelled], minor=True)
+        ax.tick_params(axis="x", which="minor", length=0)
+        ax.set_xlim(start, last)
+        ax.set_ylim(0, highest * HEADROOM * 1.12)  # room for the legend above the lines
+        ax.yaxis.set_major_formatter(mpl.ticker.FuncFormatter(_compact))
+        ax.grid(alpha=0.3)
+        ax.legend(handles=handles, loc="upper left", fontsize=7, frameon=False, ncol=2)
     return fig

@@ -1,293 +1,569 @@
-"""The app's page: Mesa's SolaraViz with the levers as model parameters, and its panels.
+"""The app's page: levers on the left; the answer over several seeds on the right.
 
-Panels: the run (where it stands, the levers in it, "Save as scenario"), the 2025 target table,
-six trajectories (each with its 2025 target, the baseline dashed) and the parks (sized by
-revenue, coloured by occupancy). The model steps a year at a time, so SolaraViz redraws once a
-simulated year while playing (its "render interval" counts years); charts are PNG images drawn
-on the server (:mod:`sim.app.charts`).
+Each press of **Run** runs the starting scenario plus the levers shown over the chosen number of
+seeds (default 10) in worker processes, the page showing progress and staying responsive, and
+the starting scenario on the same seeds beside it (run once and kept). The page then shows, as
+``cqsim run`` would print them for the same file, seeds and scale: each 2025 target's P(met),
+median and 10-90% band; what the levers add to the starting scenario seed by seed (cost, jobs,
+cost per extra practitioner); six trajectories with their bands; and the parks. A run can be
+pinned and compared with the next one. "Save as scenario" writes the levers shown.
+
+This page replaces Mesa's ``SolaraViz`` (its play/step controls and developer settings do not
+fit a model answered over many seeds); the model itself is the same simulation core.
 """
 
 from __future__ import annotations
 
 import html
+import io
+import time
+from dataclasses import asdict, dataclass, replace
 
 import numpy as np
 import pandas as pd
 import solara
-from mesa.visualization import Slider, SolaraViz
-from mesa.visualization.utils import update_counter
+import solara.lab
 
-from sim.app.charts import CHARTS, LiveChart, park_figure, park_state, png
+from sim.app.charts import (
+    BASE_COLOR,
+    CHARTS,
+    PINNED_COLOR,
+    RUN_COLOR,
+    band_figure,
+    park_figure,
+    park_state,
+    png,
+)
+from sim.app.ensemble import Ensemble, paired_table, run_ensemble
 from sim.app.levers import (
     CHOICES,
+    FIRST_YEAR,
+    KIND_LEVERS,
+    LAST_YEAR,
     PARK_GROUPS,
     SLIDERS,
     Levers,
+    build_scenario,
     default_save_dir,
     park_choices,
     save_scenario,
+    starting_scenarios,
 )
-from sim.app.live import AppModel, Trajectory, parameters, scenario_paths, target_table
+from sim.app.live import parameters, start_scenario, stated_targets
 from sim.credibility import trust_statement
+from sim.policies import CLASSES
 from sim.scenario import ScenarioError
-from sim.targets import load_observations
+from sim.targets import verdict
 
-PLAY_INTERVAL_MS = 1  # pause between two steps (years) while playing
-SCROLL = {"height": "100%", "overflow-y": "auto"}  # a panel scrolls inside its grid cell
-# Show each slider's value all the time (Vuetify shows it only while dragging), as a small box.
+SEED_CHOICES = (1, 5, 10, 20)
+DEFAULT_SEEDS = 10
+SCROLL = {"overflow-y": "auto"}
 CSS = """
-.v-slider__thumb-label-container { display: block !important; }
-.v-slider__thumb-label { transform: none !important; border-radius: 3px !important;
-  width: auto !important; min-width: 24px; height: 18px !important; padding: 0 3px;
-  font-size: 11px; bottom: 12px !important; left: 50% !important;
-  translate: -50% 0; }
-.v-slider__thumb-label > div { transform: none !important; }
-"""
-
-
-def model_params() -> dict:
-    """SolaraViz's model parameters: one input per field of :class:`Levers`."""
-    default = Levers()
-    parks = list(park_choices(parameters()))
-    out: dict = {
-        "start_scenario": {
-            "type": "Select",
-            "value": default.start_scenario,
-            "values": list(scenario_paths()),
-            "label": "Starting scenario",
-        }
-    }
-    options = {"park groups": parks, "parks": [k for k in parks if k not in PARK_GROUPS]}
-    selects = {
-        name: (label, options[what] if isinstance(what, str) else list(what))
-        for name, (label, what) in CHOICES.items()
-    }
-    for name in Levers.__dataclass_fields__:
-        if name in SLIDERS:
-            label, low, high, step = SLIDERS[name]
-            out[name] = Slider(label, getattr(default, name), low, high, step)
-        elif name in selects:
-            label, values = selects[name]
-            out[name] = {"type": "Select", "value": getattr(default, name), "values": values}
-            out[name]["label"] = label
-    return out
-
-
-# ----------------------------------------------------------------------------------------------
-# target table
-
-
-def _fmt(value: float | None) -> str:
-    if value is None or not np.isfinite(value):
-        return "–"
-    return f"{value:,.0f}" if abs(value) >= 100 else f"{value:,.1f}"
-
-
-def _target_labels() -> dict[str, str]:
-    """Each target's short label, as scenarios/observations.csv states it (without its unit)."""
-    obs = load_observations()
-    rows = obs[obs["kind"] == "target"]
-    labels = {}
-    for t in rows.itertuples():
-        label = str(t.label).removesuffix(f", {t.unit}")
-        labels[t.id] = label[:1].upper() + label[1:]
-    return labels
-
-
-TARGET_LABELS = _target_labels()
-TABLE_CSS = """
-#cqsim-targets { border-collapse: collapse; font-size: 12.5px; width: 100%; line-height: 1.25; }
-#cqsim-targets th, #cqsim-targets td { padding: 2px 5px; border-bottom: 1px solid #ddd;
+.cqsim-help { font-size: 11px; color: #555; margin: -10px 0 6px 0; line-height: 1.25; }
+.cqsim-help b { color: #333; }
+.cqsim-stale { color: #9a5b00; font-weight: bold; }
+#cqsim-targets { border-collapse: collapse; font-size: 12.5px; width: 100%; line-height: 1.3; }
+#cqsim-targets th, #cqsim-targets td { padding: 3px 6px; border-bottom: 1px solid #ddd;
   text-align: right; vertical-align: top; }
 #cqsim-targets th:first-child, #cqsim-targets td:first-child { text-align: left; }
 #cqsim-targets .met { color: #1a7f37; font-weight: bold; }
-#cqsim-targets .notmet { color: #b2182b; font-weight: bold; }
+#cqsim-targets .likely { color: #4d7c0f; font-weight: bold; }
+#cqsim-targets .as-likely-as-not { color: #9a5b00; font-weight: bold; }
+#cqsim-targets .unlikely { color: #b2182b; font-weight: bold; }
+.cqsim-chart img { width: 100%; max-width: 460px; height: auto; }
 """
+AWARD_HELP = (
+    "a one-off award, m yuan, to a firm whose revenue over 12 months first reaches the "
+    "threshold (the documents' awards for firms that scale up)"
+)
+CHOICE_HELP = {
+    "parks": "which parks the policy applies to",
+    "park": "the park where the enterprises settle",
+    "firms": "which firms are eligible",
+}
 
 
-def _verdict_cell(met: bool | None, projected: bool = False) -> str:
-    if met is None:
-        return "<td>–</td>"
-    word = ("met" if met else "not met") + (" (projected)" if projected else "")
-    return f"<td class='{'met' if met else 'notmet'}'>{word}</td>"
+# ----------------------------------------------------------------------------------------------
+# levers: what each means, and what the starting scenario already does
 
 
-def target_html(run: Trajectory, baseline: Trajectory, baseline_name: str) -> str:
-    """The target table as HTML: this run (final, or so far and projected) and the baseline."""
-    table = target_table(run, baseline)
-    projected = (table["status"] == "projected").any()
-    so_far = f"<br><small>so far: to {table['as_of'].iloc[0]}</small>" if projected else ""
-    head = (
-        f"<tr><th>2025 target</th><th>this run{so_far}</th><th></th>"
-        f"<th>{html.escape(baseline_name)}</th><th></th></tr>"
+def lever_help(kind: str, name: str) -> str:
+    """What a lever means, in words: its policy field's description, its unit and range."""
+    lever = next(lv for lv in KIND_LEVERS[kind] if lv.name == name)
+    if lever.choices is not None:
+        for word, text in CHOICE_HELP.items():
+            if word in lever.label.lower():
+                return text
+        return "a choice"
+    if lever.field is None:
+        meaning = AWARD_HELP
+    else:
+        meaning = CLASSES[kind].Spec.model_fields[lever.field].description or lever.label
+    _, low, high, _ = SLIDERS[name]
+    return f"{meaning}; from {low:,g} to {high:,g}, 0 adds nothing"
+
+
+def enacted(start: str, kind: str) -> str:
+    """What the starting scenario already enacts of a policy kind, in one line ('' if none)."""
+    parts = []
+    for p in start_scenario(start).policies:
+        if p.kind != kind:
+            continue
+        fields = p.model_dump(mode="json", exclude_defaults=True, exclude={"kind", "name"})
+        when = f"{fields.pop('start', '')} to {fields.pop('end', '')}"
+        shown = ", ".join(f"{k.replace('_', ' ')} {_short(v)}" for k, v in fields.items())
+        parts.append(f"{shown} ({when})" if shown else when)
+    return "; ".join(parts)
+
+
+def _short(value: object) -> str:
+    if isinstance(value, list):
+        return "[" + ", ".join(_short(v) for v in value[:4]) + (", …" if len(value) > 4 else "]")
+    if isinstance(value, float):
+        return f"{value:,g}"
+    return str(value)
+
+
+def year_problem(levers: Levers) -> str:
+    """Why the levers' years cannot be run ('' when they can)."""
+    if levers.package_end < levers.package_start:
+        return (
+            f"'Levers until' ({levers.package_end}) is before 'Levers from' "
+            f"({levers.package_start}): set it to {levers.package_start} or later."
+        )
+    return ""
+
+
+# ----------------------------------------------------------------------------------------------
+# a run: the levers' ensemble and the starting scenario's on the same seeds
+
+
+@dataclass(frozen=True)
+class AppRun:
+    """One press of Run: the levers, the ensembles and when it finished."""
+
+    levers: Levers
+    seeds: int
+    run: Ensemble
+    start: Ensemble
+    seconds: float
+
+    @property
+    def label(self) -> str:
+        """What the run is, for legends and tables."""
+        moved = {k: v for k, v in self.levers.changed().items() if k != "start_scenario"}
+        return "this run" if moved else f"this run ({self.levers.start_scenario})"
+
+
+@solara.lab.task
+def run_levers(levers: Levers, seeds: int) -> AppRun:
+    """Run the levers and the starting scenario over ``seeds`` seeds (a background task)."""
+    started = time.perf_counter()
+    start = start_scenario(levers.start_scenario)
+    scenario = build_scenario(start, levers, params=parameters())
+    total = 2 * seeds
+
+    def progress(offset: int):
+        def report(done: int, _total: int) -> None:
+            run_levers.progress = 100.0 * (offset + done) / total
+
+        return report
+
+    run_levers.progress = 0.0
+    base = run_ensemble(start, seeds, on_progress=progress(0))
+    mine = base if scenario is start else run_ensemble(scenario, seeds, on_progress=progress(seeds))
+    return AppRun(levers, seeds, mine, base, time.perf_counter() - started)
+
+
+# ----------------------------------------------------------------------------------------------
+# tables
+
+
+def _fmt(value: float | None, digits: int = 1) -> str:
+    if value is None or not np.isfinite(value):
+        return "–"
+    return f"{value:,.0f}" if abs(value) >= 100 else f"{value:,.{digits}f}"
+
+
+def _signed(value: float) -> str:
+    return "–" if not np.isfinite(value) else ("+" if value >= 0 else "") + _fmt(value)
+
+
+def _target_cells(row: pd.Series | None) -> str:
+    if row is None or not np.isfinite(row["median"]):
+        return "<td>–</td><td>–</td>"
+    word = verdict(float(row["prob_met"]))
+    return (
+        f"<td class='{word.replace(' ', '-')}'>P {row['prob_met']:.0%} {html.escape(word)}</td>"
+        f"<td>{_fmt(row['median'])}<br><small>{_fmt(row['p10'])} - {_fmt(row['p90'])}</small>"
+        "</td>"
     )
+
+
+def target_html(app: AppRun, pinned: AppRun | None) -> str:
+    """Each 2025 target: P(met), median and 10-90% for the run, its start and a pinned run."""
+    columns = [(app.label, app.run), (app.levers.start_scenario, app.start)]
+    if pinned is not None:
+        columns.append(("pinned", pinned.run))
+    head = "".join(f"<th colspan='2'>{html.escape(name)}</th>" for name, _ in columns)
+    stated = stated_targets().set_index("id")
     rows = []
-    for t in table.itertuples():
-        sign = ">" if t.comparison == ">" else "≥"
-        label = html.escape(TARGET_LABELS.get(t.target_id, t.target_id))
-        value = _fmt(t.value)
-        if t.status == "projected":
-            value += f"<br><small>so far {_fmt(t.so_far)}</small>"
+    for t in app.run.targets.itertuples():
+        label = str(stated.loc[t.target_id, "label"]).removesuffix(f", {t.unit}")
+        label = label[:1].upper() + label[1:]
+        sign = ">" if stated.loc[t.target_id, "comparison"] == ">" else "≥"
+        cells = []
+        for _, ensemble in columns:
+            match = ensemble.targets[ensemble.targets["target_id"] == t.target_id]
+            cells.append(_target_cells(match.iloc[0] if len(match) else None))
         rows.append(
-            f"<tr data-target='{t.target_id}'><td title='{t.target_id}'>{label}<br><small>"
-            f"{sign} {_fmt(t.target)} {html.escape(t.unit)}</small></td><td>{value}</td>"
-            f"{_verdict_cell(t.met, t.status == 'projected')}"
-            f"<td>{_fmt(t.baseline)}</td>{_verdict_cell(t.baseline_met)}</tr>"
+            f"<tr data-target='{t.target_id}'><td>{html.escape(label)}<br><small>"
+            f"{sign} {_fmt(t.target)} {html.escape(str(t.unit))} in {t.year}</small></td>"
+            f"{''.join(cells)}</tr>"
         )
     note = (
-        "<p style='font-size:11px;color:#555;margin:4px 0 0'>Until Dec 2025 a run's 2025 "
-        "figure is projected at its growth over the last 12 months; yearly revenue so far is "
-        "the 12 months to the last month run.</p>"
+        f"<p style='font-size:11px;color:#555;margin:4px 0 0'>{app.seeds} seeds "
+        f"({app.run.seeds[0]}-{app.run.seeds[-1]}) with posterior draws, as "
+        f"<code>cqsim run FILE -n {app.seeds}</code> gives them; median and 10-90% of the "
+        "seeds.</p>"
     )
     return (
-        f"<style>{TABLE_CSS}</style><div style='overflow:auto'><table id='cqsim-targets'>"
-        f"{head}{''.join(rows)}</table>{note}</div>"
+        f"<table id='cqsim-targets'><tr><th>2025 target</th>{head}</tr>{''.join(rows)}</table>"
+        f"{note}"
     )
 
 
-def park_key_html(parks: pd.DataFrame) -> str:
-    """The parks' names, numbered as on the map, with revenue and occupancy."""
-    rows = "".join(
-        f"<tr><td>{i + 1}</td><td>{html.escape(p.name)}{' ◆' if p.science_city else ''}</td>"
-        f"<td>{_fmt(p.revenue_bn_yuan)}</td>"
-        f"<td>{f'{p.occupancy:.0%}' if np.isfinite(p.occupancy) else '–'}</td></tr>"
-        for i, p in enumerate(parks.itertuples())
-    )
+def paired_html(table: pd.DataFrame, mine: str, other: str, table_id: str) -> str:
+    """Seed-by-seed differences as an HTML table."""
+    rows = []
+    for r in table.itertuples():
+        if r.unit == "yuan":  # the cost per extra practitioner: one ratio
+            rows.append(
+                f"<tr><td>{html.escape(r.what)}</td><td colspan='3'></td>"
+                f"<td><b>{_fmt(r.diff_median)}</b> {html.escape(r.unit)}</td></tr>"
+            )
+            continue
+        rows.append(
+            f"<tr><td>{html.escape(r.what)}, {html.escape(r.unit)}</td>"
+            f"<td>{_fmt(r.run_median)}</td><td>{_fmt(r.other_median)}</td>"
+            f"<td><b>{_signed(r.diff_median)}</b></td>"
+            f"<td><small>{_signed(r.diff_low)} to {_signed(r.diff_high)}</small></td></tr>"
+        )
     return (
-        "<table class='cqsim-key' style='font-size:11px;line-height:1.15'>"
-        "<tr><th></th><th style='text-align:left'>park (◆ Science City)</th><th>bn yuan</th>"
-        f"<th>occ.</th></tr>{rows}</table>"
+        f"<table id='{table_id}' class='cqsim-paired' style='font-size:12px;width:100%'>"
+        f"<tr><th style='text-align:left'>figure</th><th>{html.escape(mine)}</th>"
+        f"<th>{html.escape(other)}</th><th>difference (median)</th><th>10-90%</th></tr>"
+        f"{''.join(rows)}</table>"
     )
+
+
+def download_table(app: AppRun, pinned: AppRun | None) -> bytes:
+    """What the page shows, as CSV: each target and the charted metrics by year and run."""
+    frames = []
+    for name, ensemble in [
+        ("this run", app.run),
+        (app.levers.start_scenario, app.start),
+        *([("pinned", pinned.run)] if pinned is not None else []),
+    ]:
+        t = ensemble.trajectories
+        metrics = [m for m, _, _ in CHARTS]
+        sub = t[t["metric"].astype(str).isin(metrics)]
+        yearly = (
+            sub.assign(year=sub["date"].dt.year, metric=sub["metric"].astype(str))
+            .groupby(["metric", "year", "replicate"], observed=True)["value"]
+            .sum()
+            .groupby(["metric", "year"])
+            .describe(percentiles=[0.1, 0.5, 0.9])[["10%", "50%", "90%"]]
+            .reset_index()
+            .rename(columns={"10%": "p10", "50%": "median", "90%": "p90"})
+        )
+        yearly.insert(0, "run", name)
+        frames.append(yearly)
+    buffer = io.StringIO()
+    pd.concat(frames, ignore_index=True).to_csv(buffer, index=False)
+    return buffer.getvalue().encode()
 
 
 # ----------------------------------------------------------------------------------------------
 # components
 
 
-def _use_run(model: AppModel) -> tuple[Trajectory, Trajectory, str]:
-    """The run so far and its baseline; recomputed only when the model has moved on."""
-    update_counter.get()
-    # the model object itself is the key (a new model after Reset may reuse an old one's id)
-    run = solara.use_memo(model.trajectory, [model, model.month])
-    baseline = solara.use_memo(model.baseline, [model])
-    name = f"{model.levers.start_scenario} (same seed)"
-    return run, baseline, name
+@solara.component
+def LeverInputs(state: solara.Reactive[Levers], paths: list[str]):
+    """The starting scenario, the levers' years and every lever, each saying what it means."""
+    levers = state.value
+    values = asdict(levers)
 
+    def setter(name: str):
+        # from the state's current value, not this render's: events can outrun renders
+        return lambda value: state.set(replace(state.value, **{name: value}))
 
-def chart_panel(metric: str, how: str, title: str):
-    """A panel with one metric's trajectory (a component taking the model)."""
-
-    @solara.component
-    def ChartPanel(model: AppModel):
-        run, baseline, name = _use_run(model)
-        chart = solara.use_memo(lambda: LiveChart(baseline, name, metric, how, title), [model])
-        image = solara.use_memo(lambda: chart.png(run), [model, run.months])
-        # the class names tell a browser test which month the image shows
-        classes = ["cqsim-chart", f"cqsim-chart-{metric}", f"cqsim-months-{run.months}"]
-        with solara.Card(classes=classes):
-            solara.Image(image, width="100%")
-
-    return ChartPanel
+    solara.Select(
+        label="Starting scenario",
+        value=levers.start_scenario,
+        values=paths,
+        on_value=setter("start_scenario"),
+    )
+    solara.SliderInt(
+        f"Levers from (year) = {levers.package_start}",
+        value=levers.package_start,
+        min=FIRST_YEAR,
+        max=LAST_YEAR,
+        on_value=setter("package_start"),
+        thumb_label=True,
+    )
+    solara.SliderInt(
+        f"Levers until (year) = {levers.package_end}",
+        value=levers.package_end,
+        min=FIRST_YEAR,
+        max=LAST_YEAR,
+        on_value=setter("package_end"),
+        thumb_label=True,
+    )
+    problem = year_problem(levers)
+    if problem:
+        solara.Error(problem, dense=True)
+    parks = list(park_choices(parameters()))
+    options = {"park groups": parks, "parks": [k for k in parks if k not in PARK_GROUPS]}
+    for kind, kind_levers in KIND_LEVERS.items():
+        already = enacted(levers.start_scenario, kind)
+        with solara.Details(
+            summary=CLASSES[kind].label.capitalize()
+            + (" (moved)" if any(values[lv.name] != lv.default for lv in kind_levers) else ""),
+            expand=False,
+        ):
+            if already:
+                solara.HTML(
+                    tag="p",
+                    unsafe_innerHTML=f"<b>{html.escape(levers.start_scenario)} already:</b> "
+                    f"{html.escape(already)}. The levers add to it.",
+                    classes=["cqsim-help"],
+                )
+            for lever in kind_levers:
+                if lever.choices is not None:
+                    what = CHOICES[lever.name][1]
+                    choices = options[what] if isinstance(what, str) else list(what)
+                    solara.Select(
+                        label=lever.label,
+                        value=values[lever.name],
+                        values=choices,
+                        on_value=setter(lever.name),
+                    )
+                else:
+                    label, low, high, step = SLIDERS[lever.name]
+                    slider = (
+                        solara.SliderInt if isinstance(lever.default, int) else solara.SliderFloat
+                    )
+                    slider(
+                        f"{label} = {values[lever.name]:,g}",
+                        value=values[lever.name],
+                        min=low,
+                        max=high,
+                        step=step,
+                        on_value=setter(lever.name),
+                        thumb_label=True,
+                    )
+                solara.HTML(
+                    tag="p",
+                    unsafe_innerHTML=html.escape(lever_help(kind, lever.name)),
+                    classes=["cqsim-help"],
+                )
 
 
 @solara.component
-def ParkPanel(model: AppModel):
-    """The parks, sized by revenue and coloured by occupancy."""
-    run, _, _ = _use_run(model)
-    parks = solara.use_memo(lambda: park_state(run), [model, run.months])
-    when = f"12 months to {run.dates[run.months - 1]:%Y-%m}" if run.months else "not started"
-    image = solara.use_memo(lambda: png(park_figure(parks, when)), [model, run.months])
-    classes = ["cqsim-parks", f"cqsim-months-{run.months}"]
-    with solara.Card("Parks: revenue (area) and occupancy (colour)", classes=classes, style=SCROLL):
-        with solara.Row(style={"align-items": "flex-start"}):
-            with solara.Column(style={"width": "52%"}):
-                solara.Image(image, width="100%")
-            solara.HTML(tag="div", unsafe_innerHTML=park_key_html(parks))
-
-
-@solara.component
-def TargetPanel(model: AppModel):
-    """The 2025 targets: met or not, this run against the baseline."""
-    run, baseline, name = _use_run(model)
-    with solara.Card("2025 targets", style=SCROLL):
-        solara.HTML(tag="div", unsafe_innerHTML=target_html(run, baseline, name))
-        trust = trust_statement()
-        if trust:
-            solara.HTML(
-                tag="p",
-                unsafe_innerHTML=html.escape(trust),
-                attributes={"id": "cqsim-trust"},
-                style="font-size: 11.5px; color: #444; margin-top: 6px",
-            )
-
-
-def _lever_label(name: str) -> str:
-    if name in SLIDERS:
-        return SLIDERS[name][0]
-    return CHOICES[name][0] if name in CHOICES else name.replace("_", " ")
-
-
-def _lever_value(name: str, value: object) -> str:
-    if name.startswith("package_"):  # a year: no thousands separator
-        return str(int(value))
-    return f"{value:,g}" if isinstance(value, int | float) else str(value)
-
-
-@solara.component
-def RunPanel(model: AppModel):
-    """Where the run stands, the levers moved, and "Save as scenario"."""
-    name, set_name = solara.use_state("my_scenario")
+def SavePanel(state: solara.Reactive[Levers], on_saved):
+    """The "Save as scenario" panel: writes the levers shown, not those of the last run."""
+    name = solara.use_reactive("my_scenario")
     message, set_message = solara.use_state(("", ""))
-    run, baseline, _ = _use_run(model)
-    cost = float(np.nansum(run.series("policy_cost_bn_yuan")))
-    base_cost = float(np.nansum(baseline.series("policy_cost_bn_yuan")[: run.months]))
-    moved = model.levers.changed()
-    moved.pop("start_scenario", None)
 
     def save() -> None:
+        # the current values at the click (a render may not have caught up with the typing)
+        levers = state.value
+        problem = year_problem(levers)
+        if problem:
+            set_message(("error", problem))
+            return
         try:
-            path = save_scenario(model.app_scenario, default_save_dir(), name)
+            scenario = build_scenario(start_scenario(levers.start_scenario), levers, parameters())
+            path = save_scenario(scenario, default_save_dir(), name.value)
         except (OSError, ValueError, ScenarioError) as exc:
             set_message(("error", str(exc)))
             return
+        on_saved()
         set_message(("ok", f"Saved {path.name} in {path.parent}/: cqsim run {path}"))
 
-    with solara.Card("This run", classes=["cqsim-run"], style=SCROLL):
-        levers = "; ".join(f"{_lever_label(k)} = {_lever_value(k, v)}" for k, v in moved.items())
+    with solara.Row():
+        solara.InputText("Scenario name", value=name, continuous_update=True)
+        solara.Button("Save as scenario", on_click=save, outlined=True)
+    if message[0]:
+        colour = "#1a7f37" if message[0] == "ok" else "#b2182b"
         solara.HTML(
-            tag="div",
-            unsafe_innerHTML=f"<p><b>{html.escape(model.levers.start_scenario)}</b> with seed "
-            f"{model.seed}, scale {model.scale}: simulated to <b id='cqsim-month'>"
-            f"{model.month_label}</b>. Policy cost so far <b id='cqsim-cost'>{cost:,.2f}</b> "
-            f"bn yuan (baseline: {base_cost:,.2f}).</p>"
-            f"<p>Levers in this run: {html.escape(levers or 'none')}.</p>"
-            "<p style='color:#555'>Move levers, then press <b>Reset</b> to start a run with "
-            "them. <b>Step</b> runs a year, <b>▶</b> runs to the end.</p>",
+            tag="p",
+            unsafe_innerHTML=html.escape(message[1]),
+            attributes={"id": "cqsim-saved"},
+            style=f"color:{colour};word-break:break-all;margin:4px 0;font-size:12px",
         )
-        with solara.Row():
-            solara.InputText("Scenario name", value=name, on_value=set_name)
-            solara.Button("Save as scenario", on_click=save, color="primary")
-        if message[0]:
-            colour = "#1a7f37" if message[0] == "ok" else "#b2182b"
-            solara.HTML(
-                tag="p",
-                unsafe_innerHTML=html.escape(message[1]),
-                attributes={"style": f"color:{colour};word-break:break-all;margin:4px 0"},
+
+
+@solara.component
+def Charts(app: AppRun, pinned: AppRun | None):
+    """The six trajectories: each run's median and 10-90% band, with its 2025 target."""
+    series = [
+        (app.label, app.run, RUN_COLOR, "-"),
+        (app.levers.start_scenario, app.start, BASE_COLOR, "--"),
+    ]
+    if pinned is not None:
+        series.append(("pinned", pinned.run, PINNED_COLOR, "-."))
+    key = (id(app), id(pinned))
+    images = solara.use_memo(
+        lambda: [png(band_figure(m, how, title, series)) for m, how, title in CHARTS], [key]
+    )
+    with solara.ColumnsResponsive(12, medium=6, large=6, xlarge=4):
+        for (metric, _, _), image in zip(CHARTS, images, strict=True):
+            with solara.Card(classes=["cqsim-chart", f"cqsim-chart-{metric}"]):
+                solara.Image(image)
+
+
+@solara.component
+def Parks(app: AppRun):
+    """The parks in 2025 (medians over seeds): revenue as area, occupancy as colour."""
+
+    def draw() -> tuple[pd.DataFrame, bytes] | None:
+        run = app.run.median_run()
+        row = run.month_index(2025)
+        if row is None:
+            return None
+        parks = park_state(replace(run, months=row + 1))
+        return parks, png(park_figure(parks, "12 months to 2025-12, median of the seeds"))
+
+    drawn = solara.use_memo(draw, [id(app)])
+    if drawn is None:
+        return
+    parks, image = drawn
+    with solara.Card("Parks: revenue (area) and occupancy (colour)", classes=["cqsim-parks"]):
+        with solara.Row(style={"align-items": "flex-start"}):
+            solara.Image(image, width="300px")
+            rows = "".join(
+                f"<tr><td>{i + 1}</td><td>{html.escape(p.name)}"
+                f"{' ◆' if p.science_city else ''}</td><td>{_fmt(p.revenue_bn_yuan)}</td>"
+                f"<td>{p.occupancy:.0%}</td></tr>"
+                for i, p in enumerate(parks.itertuples())
             )
-
-
-CHART_PANELS = [chart_panel(*chart) for chart in CHARTS]
+            solara.HTML(
+                tag="table",
+                unsafe_innerHTML="<tr><th></th><th style='text-align:left'>park (◆ Science "
+                f"City)</th><th>bn yuan</th><th>occupancy</th></tr>{rows}",
+                style="font-size:12px;line-height:1.2",
+            )
 
 
 @solara.component
 def Page():
-    """The app: one model per browser session."""
-    model = solara.use_memo(AppModel, [])
+    """The app: one page per browser tab."""
     solara.Style(CSS)
-    SolaraViz(
-        model,
-        components=[RunPanel, TargetPanel, *CHART_PANELS, ParkPanel],
-        model_params=model_params(),
-        name="cqsim: Chongqing software cluster",
-        play_interval=PLAY_INTERVAL_MS,
-    )
+    solara.Title("cqsim: Chongqing software cluster")
+    paths, set_paths = solara.use_state(list(starting_scenarios(default_save_dir())))
+    state = solara.use_reactive(Levers())
+    levers = state.value
+    seeds, set_seeds = solara.use_state(DEFAULT_SEEDS)
+    pinned, set_pinned = solara.use_state(None)
+
+    def start() -> None:
+        if not year_problem(state.value):
+            run_levers(state.value, seeds)
+
+    solara.use_effect(start, [])  # the starting scenario's answer as soon as the page opens
+    app: AppRun | None = run_levers.latest
+    stale = app is not None and (app.levers != levers or app.seeds != seeds)
+
+    with solara.Columns([4, 8]):
+        with solara.Column(style=SCROLL):
+            with solara.Card("Levers"):
+                solara.ToggleButtonsSingle(
+                    value=seeds, values=list(SEED_CHOICES), on_value=set_seeds
+                )
+                solara.Text("seeds (runs of each scenario)", style="font-size:11px;color:#555")
+                with solara.Row():
+                    solara.Button(
+                        "Run",
+                        on_click=start,
+                        color="primary",
+                        disabled=run_levers.pending or bool(year_problem(levers)),
+                    )
+                    solara.Button("Back to the start", on_click=lambda: state.set(Levers()))
+                # always there (empty when not stale), so the inputs below keep their place in
+                # the page and their open sections stay open
+                solara.HTML(
+                    tag="p",
+                    unsafe_innerHTML="Levers moved since the last run: press <b>Run</b>."
+                    if stale and not run_levers.pending
+                    else "",
+                    classes=["cqsim-stale"],
+                    attributes={"id": "cqsim-stale" if stale else "cqsim-fresh"},
+                )
+                LeverInputs(state, paths)
+                SavePanel(
+                    state,
+                    on_saved=lambda: set_paths(list(starting_scenarios(default_save_dir()))),
+                )
+        with solara.Column():
+            if run_levers.pending:
+                done = run_levers.progress or 0.0
+                solara.ProgressLinear(value=done)
+                solara.Text(
+                    f"Running {seeds} seeds of each scenario in worker processes: {done:.0f}%",
+                    classes=["cqsim-busy"],
+                )
+            if run_levers.error:
+                solara.Error(f"The run failed: {run_levers.exception}")
+            if app is None:
+                solara.Text("Running the starting scenario…")
+                return
+            with solara.Card("2025 targets"):
+                solara.HTML(
+                    tag="div",
+                    unsafe_innerHTML=target_html(app, pinned),
+                    attributes={"id": "cqsim-answer"},
+                )
+                trust = trust_statement()
+                if trust:
+                    solara.HTML(
+                        tag="p",
+                        unsafe_innerHTML=html.escape(trust),
+                        attributes={"id": "cqsim-trust"},
+                        style="font-size: 11.5px; color: #444; margin-top: 6px",
+                    )
+            with solara.Card(f"What the levers add to {app.levers.start_scenario}, seed by seed"):
+                if app.run is app.start:
+                    solara.Text("No lever moved: this run is the starting scenario.")
+                else:
+                    table = paired_table(app.run, app.start)
+                    solara.HTML(
+                        tag="div",
+                        unsafe_innerHTML=paired_html(
+                            table, app.label, app.levers.start_scenario, "cqsim-vs-start"
+                        ),
+                    )
+                if pinned is not None and pinned.seeds == app.seeds:
+                    solara.Markdown("**Against the pinned run** (same seeds):")
+                    solara.HTML(
+                        tag="div",
+                        unsafe_innerHTML=paired_html(
+                            paired_table(app.run, pinned.run), app.label, "pinned", "cqsim-vs-pin"
+                        ),
+                    )
+                with solara.Row():
+                    solara.Button("Pin this run", on_click=lambda: set_pinned(app), outlined=True)
+                    if pinned is not None:
+                        solara.Button("Unpin", on_click=lambda: set_pinned(None), text=True)
+                    solara.FileDownload(
+                        lambda: download_table(app, pinned),
+                        filename="cqsim_app_runs.csv",
+                        label="Download what is shown (CSV)",
+                    )
+                solara.Text(
+                    f"{app.seeds} seeds each, {app.seconds:.1f} s.",
+                    style="font-size:11px;color:#555",
+                )
+            Charts(app, pinned)
+            Parks(app)
