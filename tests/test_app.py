@@ -192,6 +192,13 @@ def test_paired_table_is_seed_by_seed_and_costs_per_extra_practitioner(baseline)
     ]
     extra = (mine.cost_to(2025) - start.cost_to(2025)).mean()
     assert per_job == pytest.approx(extra * 1e9 / np.mean(jobs))
+    revenue = [
+        mine.member(i).series("revenue_bn_yuan")[48:60].sum()
+        - start.member(i).series("revenue_bn_yuan")[48:60].sum()
+        for i in range(3)
+    ]
+    per_bn = table.loc["cost per extra bn yuan of revenue in 2025", "diff_median"]
+    assert per_bn == pytest.approx(extra / np.mean(revenue))
     with pytest.raises(ValueError, match="same seeds"):
         paired_table(mine, run_ensemble(baseline, 2, workers=2))
 

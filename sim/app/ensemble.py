@@ -25,6 +25,7 @@ from sim.targets import observe
 
 BAND = (10, 90)  # the percentiles of the app's bands (as `cqsim run`'s p10 - p90)
 JOBS = "workforce"  # the stock whose change since Dec 2021 is the practitioners added
+REVENUE = "revenue_bn_yuan"  # the monthly flow whose year total the revenue target counts
 
 
 @dataclass(frozen=True)
@@ -100,9 +101,10 @@ def paired_table(run: Ensemble, other: Ensemble, year: int = 2025) -> pd.DataFra
     """Seed by seed, what ``run`` adds to ``other``: each target's figure and the cost.
 
     Columns: ``what, unit, run_median, other_median, diff_median, diff_low, diff_high`` (the
-    10th/90th percentiles of the per-seed differences), ``n_pairs``. A last row gives the cost
-    per extra practitioner (expected extra cost over expected extra practitioners added, as the
-    report's cost ledger; NaN when the package adds none on average).
+    10th/90th percentiles of the per-seed differences), ``n_pairs``, ``ratio``. Two last rows
+    (``ratio`` True) give the cost per extra practitioner added and per extra bn yuan of revenue
+    in ``year`` (expected extra cost over the expected extra, as the report's cost ledger; NaN
+    when the package adds none on average).
     """
     if run.seeds != other.seeds:
         raise ValueError("paired differences need the same seeds")
@@ -118,19 +120,34 @@ def paired_table(run: Ensemble, other: Ensemble, year: int = 2025) -> pd.DataFra
     jobs = _change(run, JOBS, year) - _change(other, JOBS, year)
     extra_cost = cost - cost_other
     per_job = float(extra_cost.mean() * 1e9 / jobs.mean()) if jobs.mean() > 0 else np.nan
-    rows.append(
-        {
-            "what": f"cost per extra practitioner added, Dec 2021 to Dec {year}",
-            "unit": "yuan",
-            "run_median": np.nan,
-            "other_median": np.nan,
-            "diff_median": per_job,
-            "diff_low": np.nan,
-            "diff_high": np.nan,
-            "n_pairs": len(run.seeds),
-        }
-    )
-    return pd.DataFrame(rows)
+    revenue = _year_total(run, REVENUE, year) - _year_total(other, REVENUE, year)
+    per_bn = float(extra_cost.mean() / revenue.mean()) if revenue.mean() > 0 else np.nan
+    for what, unit, value in (
+        (f"cost per extra practitioner added, Dec 2021 to Dec {year}", "yuan", per_job),
+        (f"cost per extra bn yuan of revenue in {year}", "bn yuan", per_bn),
+    ):
+        rows.append(
+            {
+                "what": what,
+                "unit": unit,
+                "ratio": True,
+                "run_median": np.nan,
+                "other_median": np.nan,
+                "diff_median": value,
+                "diff_low": np.nan,
+                "diff_high": np.nan,
+                "n_pairs": len(run.seeds),
+            }
+        )
+    out = pd.DataFrame(rows)
+    out["ratio"] = out["ratio"].fillna(False).astype(bool)
+    return out
+
+
+def _year_total(ensemble: Ensemble, metric: str, year: int) -> np.ndarray:
+    """A flow summed over a calendar year, per replicate."""
+    months = ensemble.dates.year == year
+    return ensemble.values[:, months, ensemble.names.index(metric)].sum(axis=1)
 
 
 def _change(ensemble: Ensemble, metric: str, year: int) -> np.ndarray:

@@ -71,6 +71,7 @@ CSS = """
 #cqsim-targets .as-likely-as-not { color: #9a5b00; font-weight: bold; }
 #cqsim-targets .unlikely { color: #b2182b; font-weight: bold; }
 .cqsim-chart img { width: 100%; max-width: 460px; height: auto; }
+.cqsim-parks img { width: 300px; height: auto; }
 """
 AWARD_HELP = (
     "a one-off award, m yuan, to a firm whose revenue over 12 months first reaches the "
@@ -237,7 +238,7 @@ def paired_html(table: pd.DataFrame, mine: str, other: str, table_id: str) -> st
     """Seed-by-seed differences as an HTML table."""
     rows = []
     for r in table.itertuples():
-        if r.unit == "yuan":  # the cost per extra practitioner: one ratio
+        if r.ratio:  # a cost per extra practitioner or bn yuan: one ratio of means
             rows.append(
                 f"<tr><td>{html.escape(r.what)}</td><td colspan='3'></td>"
                 f"<td><b>{_fmt(r.diff_median)}</b> {html.escape(r.unit)}</td></tr>"
@@ -442,7 +443,7 @@ def Parks(app: AppRun):
     parks, image = drawn
     with solara.Card("Parks: revenue (area) and occupancy (colour)", classes=["cqsim-parks"]):
         with solara.Row(style={"align-items": "flex-start"}):
-            solara.Image(image, width="300px")
+            solara.Image(image)
             rows = "".join(
                 f"<tr><td>{i + 1}</td><td>{html.escape(p.name)}"
                 f"{' ◆' if p.science_city else ''}</td><td>{_fmt(p.revenue_bn_yuan)}</td>"
