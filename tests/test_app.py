@@ -362,3 +362,25 @@ def test_app_charts_put_december_2025_in_the_span_labelled_2025(baseline):
     assert labels.get(left + 0.5) == "2025", (star_x, labels)
     # one band (10-90% of seeds) around the median line
     assert len(ax.collections) == 1
+
+
+def test_downloads_are_a_valid_scenario_and_the_runs_shown(baseline, tmp_path, monkeypatch):
+    """The TOML download loads as a scenario with the levers; the Parquet holds every run."""
+    import io
+
+    import pandas as pd
+
+    from sim.app.views import AppRun, download_runs, download_scenario
+
+    monkeypatch.setenv("CQSIM_APP_SAVE_DIR", str(tmp_path))
+    levers = Levers(housing_subsidy_yuan_month=900)
+    path = tmp_path / "downloaded.toml"
+    path.write_text(download_scenario(levers), encoding="utf-8")
+    loaded = load_scenario(path)
+    assert loaded.policies[-1].kind == "talent"
+    assert loaded.policies[-1].housing_subsidy_yuan_month == 900
+    start = run_ensemble(baseline, 2, workers=2)
+    app = AppRun(Levers(), 2, start, start, 0.0)
+    table = pd.read_parquet(io.BytesIO(download_runs(app, app)))
+    assert set(table["run"]) == {"this run", "baseline", "pinned"}
+    assert len(table) == 3 * len(start.trajectories)

@@ -23,6 +23,7 @@ import numpy as np
 import pandas as pd
 import solara
 import solara.lab
+import tomli_w
 
 from sim.app.charts import (
     BASE_COLOR,
@@ -47,6 +48,7 @@ from sim.app.levers import (
     default_save_dir,
     park_choices,
     save_scenario,
+    scenario_document,
     starting_scenarios,
 )
 from sim.app.live import parameters, start_scenario, stated_targets
@@ -258,6 +260,31 @@ def paired_html(table: pd.DataFrame, mine: str, other: str, table_id: str) -> st
     )
 
 
+def download_runs(app: AppRun, pinned: AppRun | None) -> bytes:
+    """Every run shown, month by month, as Parquet in the long format `cqsim run` writes."""
+    frames = [
+        ensemble.trajectories.assign(run=name)
+        for name, ensemble in [
+            ("this run", app.run),
+            (app.levers.start_scenario, app.start),
+            *([("pinned", pinned.run)] if pinned is not None else []),
+        ]
+    ]
+    table = pd.concat(frames, ignore_index=True)
+    for column in ("scenario", "metric", "run"):
+        table[column] = table[column].astype(str)
+    buffer = io.BytesIO()
+    table.to_parquet(buffer, index=False)
+    return buffer.getvalue()
+
+
+def download_scenario(levers: Levers) -> str:
+    """The levers shown as a scenario file's text (as "Save as scenario" would write it)."""
+    scenario = build_scenario(start_scenario(levers.start_scenario), levers, parameters())
+    document = scenario_document(scenario, default_save_dir())
+    return "# Downloaded from `cqsim app`.\n" + tomli_w.dumps(document)
+
+
 def download_table(app: AppRun, pinned: AppRun | None) -> bytes:
     """What the page shows, as CSV: each target and the charted metrics by year and run."""
     frames = []
@@ -423,6 +450,7 @@ def Charts(app: AppRun, pinned: AppRun | None):
         for (metric, _, _), image in zip(CHARTS, images, strict=True):
             with solara.Card(classes=["cqsim-chart", f"cqsim-chart-{metric}"]):
                 solara.Image(image)
+                solara.FileDownload(image, filename=f"{metric}.png", label="PNG")
 
 
 @solara.component
@@ -560,7 +588,17 @@ def Page():
                     solara.FileDownload(
                         lambda: download_table(app, pinned),
                         filename="cqsim_app_runs.csv",
-                        label="Download what is shown (CSV)",
+                        label="Yearly figures (CSV)",
+                    )
+                    solara.FileDownload(
+                        lambda: download_runs(app, pinned),
+                        filename="cqsim_app_runs.parquet",
+                        label="Monthly runs (Parquet)",
+                    )
+                    solara.FileDownload(
+                        lambda: download_scenario(state.value),
+                        filename="cqsim_app_scenario.toml",
+                        label="Levers shown (TOML)",
                     )
                 solara.Text(
                     f"{app.seeds} seeds each, {app.seconds:.1f} s.",
