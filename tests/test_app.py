@@ -287,6 +287,40 @@ def test_app_in_chromium_offline(browser, tmp_path):
         assert page.locator("#cqsim-trust").inner_text().startswith("How far to trust it")
         page.locator(".cqsim-chart-revenue_bn_yuan img").wait_for()
 
+        # the layout holds at three screen sizes: no card overlaps another, no verdict is cut off
+        for width, height in ((1024, 768), (1440, 900), (1920, 1080)):
+            page.set_viewport_size({"width": width, "height": height})
+            page.wait_for_timeout(300)
+            boxes = [b for b in (c.bounding_box() for c in page.locator(".v-card").all()) if b]
+            for i, a in enumerate(boxes):
+                for b in boxes[i + 1 :]:
+                    overlap_x = min(a["x"] + a["width"], b["x"] + b["width"]) - max(a["x"], b["x"])
+                    overlap_y = min(a["y"] + a["height"], b["y"] + b["height"]) - max(
+                        a["y"], b["y"]
+                    )
+                    nested = (  # a card inside another (the lever sections) is no overlap
+                        b["x"] >= a["x"] - 1
+                        and b["x"] + b["width"] <= a["x"] + a["width"] + 1
+                        and b["y"] >= a["y"] - 1
+                        and b["y"] + b["height"] <= a["y"] + a["height"] + 1
+                    ) or (
+                        a["x"] >= b["x"] - 1
+                        and a["x"] + a["width"] <= b["x"] + b["width"] + 1
+                        and a["y"] >= b["y"] - 1
+                        and a["y"] + a["height"] <= b["y"] + b["height"] + 1
+                    )
+                    assert nested or overlap_x <= 1 or overlap_y <= 1, (width, a, b)
+            verdicts = page.locator(
+                "#cqsim-targets td.met, #cqsim-targets td.likely, "
+                "#cqsim-targets td.unlikely, #cqsim-targets td.as-likely-as-not"
+            )
+            assert verdicts.count() >= 10  # five targets, this run and the start
+            for cell in verdicts.all():
+                box = cell.bounding_box()
+                assert box["x"] >= 0 and box["x"] + box["width"] <= width + 1, (width, box)
+                assert cell.inner_text().startswith("P ")
+        page.set_viewport_size({"width": 1400, "height": 1000})
+
         # 5 seeds; one lever moved: the page says the run no longer matches the levers
         page.get_by_role("button", name="5", exact=True).click()
         page.get_by_text("Talent", exact=True).click()
