@@ -115,6 +115,20 @@ def load_config(path: str | Path, params: Parameters | None = None) -> Calibrati
                     f"priors[{i}]",
                     f"bounds must lie within the parameter's range [{spec.min}, {spec.max}]",
                 )
+        whole = isinstance(spec.value, int) and not isinstance(spec.value, bool)
+        if whole and (
+            prior.distribution != "uniform"
+            or any(not float(b).is_integer() for b in (prior.low, prior.high))
+        ):
+            # a whole-number parameter's draws are rounded: a prior between whole numbers
+            # would calibrate only the nearest ones (write the value as 1.0 if it is not whole)
+            raise ScenarioError(
+                path,
+                f"priors[{i}]",
+                f"'{prior.parameter}' is a whole number in the parameter file "
+                f"(value = {spec.value}), so its draws are rounded: give a uniform prior with "
+                "whole-number bounds, or write the value with a decimal point if it is not whole",
+            )
     observed = load_observations()
     usable = observed[(observed["kind"] == "observation") & observed["measure"].notna()]
     for i, target in enumerate(config.targets):

@@ -63,6 +63,8 @@ def test_shipped_calibration_file_is_valid():
         (('id = "sc_firms_2022"', 'id = "sc_firm_2022"'), "targets[1].id", "did you mean"),
         (("population = 6", "populaton = 6"), "populaton", "unknown key"),
         (("low = 1000\n", "low = -5\n"), "priors[1]", "range"),
+        # a whole-number parameter's draws are rounded: a prior between whole numbers is refused
+        (("low = 1000\n", "low = 1000.5\n"), "priors[1]", "whole number"),
     ],
 )
 def test_bad_calibration_files_name_file_and_key(tmp_path, edit, key, fragment):
