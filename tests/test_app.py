@@ -208,9 +208,9 @@ def test_levers_say_what_they_mean_and_what_the_start_already_does():
     text = lever_help("talent", "housing_subsidy_yuan_month")
     assert "yuan per person per month" in text and "from 0 to 10,000" in text
     assert "award" in lever_help("scale_up_awards", "award_1bn_m_yuan")
-    already = enacted("baseline", "talent")
+    already = enacted(start_scenario("baseline"), "talent")
     assert "housing subsidy yuan month 600" in already and "2022-07 to" in already
-    assert enacted("no_policy", "talent") == ""
+    assert enacted(start_scenario("no_policy"), "talent") == ""
     assert year_problem(Levers(package_start=2025, package_end=2023)).startswith(
         "'Levers until' (2023) is before 'Levers from' (2025)"
     )

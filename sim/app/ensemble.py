@@ -91,11 +91,6 @@ class Ensemble:
         months = self.dates.year <= year
         return self.values[:, months, self.names.index("policy_cost_bn_yuan")].sum(axis=1)
 
-    @property
-    def first_seed(self) -> int:
-        """The base seed (replicate k runs on base + k)."""
-        return self.seeds[0]
-
 
 def paired_table(run: Ensemble, other: Ensemble, year: int = 2025) -> pd.DataFrame:
     """Seed by seed, what ``run`` adds to ``other``: each target's figure and the cost.

@@ -54,7 +54,7 @@ from sim.app.levers import (
 from sim.app.live import parameters, start_scenario, stated_targets
 from sim.credibility import trust_statement
 from sim.policies import CLASSES
-from sim.scenario import ScenarioError
+from sim.scenario import Scenario, ScenarioError
 from sim.targets import verdict
 
 SEED_CHOICES = (1, 5, 10, 20)
@@ -106,10 +106,10 @@ def lever_help(kind: str, name: str) -> str:
     return f"{meaning}; from {low:,g} to {high:,g}, 0 adds nothing"
 
 
-def enacted(start: str, kind: str) -> str:
+def enacted(start: Scenario, kind: str) -> str:
     """What the starting scenario already enacts of a policy kind, in one line ('' if none)."""
     parts = []
-    for p in start_scenario(start).policies:
+    for p in start.policies:
         if p.kind != kind:
             continue
         fields = p.model_dump(mode="json", exclude_defaults=True, exclude={"kind", "name"})
@@ -141,9 +141,9 @@ def year_problem(levers: Levers) -> str:
 # a run: the levers' ensemble and the starting scenario's on the same seeds
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # compared by identity: one object per press of Run
 class AppRun:
-    """One press of Run: the levers, the ensembles and when it finished."""
+    """One press of Run: the levers, the ensembles and how long it took."""
 
     levers: Levers
     seeds: int
@@ -332,29 +332,28 @@ def LeverInputs(state: solara.Reactive[Levers], paths: list[str]):
         values=paths,
         on_value=setter("start_scenario"),
     )
-    solara.SliderInt(
-        f"Levers from (year) = {levers.package_start}",
-        value=levers.package_start,
-        min=FIRST_YEAR,
-        max=LAST_YEAR,
-        on_value=setter("package_start"),
-        thumb_label=True,
+    for name in ("package_start", "package_end"):
+        solara.SliderInt(
+            f"{SLIDERS[name][0]} = {values[name]}",
+            value=values[name],
+            min=FIRST_YEAR,
+            max=LAST_YEAR,
+            on_value=setter(name),
+            thumb_label=True,
+        )
+    # always there (empty when the years are fine), so that the sections below keep their place
+    # in the page and an open section stays open when the message comes or goes
+    solara.HTML(
+        tag="p",
+        unsafe_innerHTML=html.escape(year_problem(levers)),
+        attributes={"id": "cqsim-years"},
+        style="color:#b2182b;font-size:12px;margin:0",
     )
-    solara.SliderInt(
-        f"Levers until (year) = {levers.package_end}",
-        value=levers.package_end,
-        min=FIRST_YEAR,
-        max=LAST_YEAR,
-        on_value=setter("package_end"),
-        thumb_label=True,
-    )
-    problem = year_problem(levers)
-    if problem:
-        solara.Error(problem, dense=True)
+    start = solara.use_memo(lambda: start_scenario(levers.start_scenario), [levers.start_scenario])
     parks = list(park_choices(parameters()))
     options = {"park groups": parks, "parks": [k for k in parks if k not in PARK_GROUPS]}
     for kind, kind_levers in KIND_LEVERS.items():
-        already = enacted(levers.start_scenario, kind)
+        already = enacted(start, kind)
         with solara.Details(
             summary=CLASSES[kind].label.capitalize()
             + (" (moved)" if any(values[lv.name] != lv.default for lv in kind_levers) else ""),
@@ -442,9 +441,9 @@ def Charts(app: AppRun, pinned: AppRun | None):
     ]
     if pinned is not None:
         series.append(("pinned", pinned.run, PINNED_COLOR, "-."))
-    key = (id(app), id(pinned))
     images = solara.use_memo(
-        lambda: [png(band_figure(m, how, title, series)) for m, how, title in CHARTS], [key]
+        lambda: [png(band_figure(m, how, title, series)) for m, how, title in CHARTS],
+        [app, pinned],
     )
     with solara.ColumnsResponsive(12, medium=6, large=6, xlarge=4):
         for (metric, _, _), image in zip(CHARTS, images, strict=True):
@@ -465,7 +464,7 @@ def Parks(app: AppRun):
         parks = park_state(replace(run, months=row + 1))
         return parks, png(park_figure(parks, "12 months to 2025-12, median of the seeds"))
 
-    drawn = solara.use_memo(draw, [id(app)])
+    drawn = solara.use_memo(draw, [app])
     if drawn is None:
         return
     parks, image = drawn
