@@ -167,14 +167,19 @@ class Recorder:
         total_revenue = revenue.sum()
         employed_people = weight * size
         wage_bill = np.sum(employed_people * m.firm_wage())
-        workforce = m.workforce
+        w = m.workers
+        status = w.status[: w.n]
+        employed = status == WorkerStatus.EMPLOYED
+        employed_agents = int(np.count_nonzero(employed))
+        seeking_agents = int(np.count_nonzero(status == WorkerStatus.SEEKING))
+        workforce = employed_agents * m.scale  # as m.workforce, m.job_seekers, m.people_in_city
         flows = m.month_flows
         costs = m.costs
         row = {
             "revenue_bn_yuan": total_revenue / 1e9,
             "sc_revenue_bn_yuan": park_revenue[parks.science_city].sum() / 1e9,
             "workforce": workforce,
-            "job_seekers": m.job_seekers,
+            "job_seekers": seeking_agents * m.scale,
             "firms": weight.sum(),
             "firm_entries": flows.get("firm_entries", 0.0),
             "firm_exits": flows.get("firm_exits", 0.0),
@@ -194,7 +199,7 @@ class Recorder:
             "hires": flows.get("hires", 0.0),
             "separations": flows.get("separations", 0.0),
             "vacancies": m.vacancies_total * m.scale,
-            "people_in_city": m.people_in_city,
+            "people_in_city": (employed_agents + seeking_agents) * m.scale,
             "firm_relocations": flows.get("firm_relocations", 0.0),
         }
         trailing = f.trailing_revenue[:n]
@@ -206,8 +211,6 @@ class Recorder:
         share = m.params.economy.software_revenue_share
         row["software_revenue_bn_yuan"] = row["revenue_bn_yuan"] * share
         row["sc_software_revenue_bn_yuan"] = row["sc_revenue_bn_yuan"] * share
-        w = m.workers
-        employed = w.status[: w.n] == WorkerStatus.EMPLOYED
         row["practitioners_outside_hukou"] = (
             np.count_nonzero(employed & w.outside_hukou[: w.n]) * m.scale
         )

@@ -117,8 +117,8 @@ class FirmTable(Table):
             {
                 "alive": ("bool", False),
                 "weight": ("float64", 1.0),
-                "park": ("int16", 0),
-                "sector": ("int16", 0),
+                "park": ("intp", 0),  # intp: an index (numpy casts narrower ones on every gather)
+                "sector": ("intp", 0),
                 "kind": ("int8", 0),
                 "born": ("int32", 0),
                 "settled": ("int32", 0),
@@ -173,13 +173,37 @@ class WorkerTable(Table):
             "workers",
         )
         self.next_pid = 0
+        # (month, first row) of each month's arrivals, in order: rows are appended as people
+        # arrive and compaction keeps their order, so later arrivals sit in later rows
+        self._arrival_starts: list[tuple[int, int]] = []
 
-    def add(self, count: int, **values) -> np.ndarray:
-        """Add ``count`` new people with fresh ids; return their rows."""
+    def add(self, count: int, *, month: int | None = None, **values) -> np.ndarray:
+        """Add ``count`` new people with fresh ids (arriving in ``month``); return their rows."""
+        if month is not None and (not self._arrival_starts or self._arrival_starts[-1][0] < month):
+            self._arrival_starts.append((month, self.n))
         rows = self.append(count, **values)
         self.pid[rows] = np.arange(self.next_pid, self.next_pid + count)
         self.next_pid += count
         return rows
+
+    def first_row_arrived_since(self, month: int) -> int:
+        """The first row that may hold someone who arrived in ``month`` or later.
+
+        Every row before it arrived earlier (or never arrived), so a search for recent
+        arrivals can start here.
+        """
+        for arrival_month, row in self._arrival_starts:
+            if arrival_month >= month:
+                return row
+        return self.n
+
+    def keep(self, mask: np.ndarray) -> np.ndarray:
+        """Drop rows where ``mask`` is False (order kept); return old row index of each kept row."""
+        kept = super().keep(mask)
+        self._arrival_starts = [
+            (month, int(np.searchsorted(kept, row))) for month, row in self._arrival_starts
+        ]
+        return kept
 
 
 class ParkTable:

@@ -204,9 +204,10 @@ def _enter_firms(m: ClusterSim) -> None:
     rng = m.stream("entry")
     e = p.entry
     created = 0.0
-    local = e.spinoff_rate * m.workforce / 1000.0
+    workforce = m.workforce  # entrants have no staff yet: the same for every kind
+    local = e.spinoff_rate * workforce / 1000.0
     created += spawn_firms(m, local, e.local_size_median, e.local_size_sigma, FirmKind.LOCAL, rng)
-    micro = e.micro_rate * m.workforce / 1000.0
+    micro = e.micro_rate * workforce / 1000.0
     created += spawn_firms(
         m,
         micro,

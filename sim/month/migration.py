@@ -103,6 +103,7 @@ def migrate(m: ClusterSim) -> None:
         )
         w.add(
             total,
+            month=m.month,
             status=WorkerStatus.SEEKING,
             employer=-1,
             arrived=arrived,

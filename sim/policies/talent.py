@@ -141,20 +141,6 @@ class Talent(Policy):
         firm_ok = self.park_mask[f.park[: f.n]] & self.sector_mask[f.sector[: f.n]]
         return recent[firm_ok[self.model.workers.employer[recent]]]
 
-    def pays(self, rows: np.ndarray) -> np.ndarray:
-        """Whether this package pays each of the worker ``rows`` (as :meth:`eligible_rows`)."""
-        m = self.model
-        w = m.workers
-        employer = w.employer[rows]
-        paid = (w.status[rows] == WorkerStatus.EMPLOYED) & (
-            w.arrived[rows] > m.month - self.eligible_months
-        )
-        if self.spec.parks is None and self.spec.sectors is None:
-            return paid
-        f = m.firms
-        firm = np.maximum(employer, 0)
-        return paid & self.park_mask[f.park[firm]] & self.sector_mask[f.sector[firm]]
-
     def monthly_value(self, wage: np.ndarray | float) -> np.ndarray | float:
         """Yuan per month an eligible person receives at the given gross wage."""
         tax = self.model.params.economy.income_tax_rate
@@ -233,18 +219,20 @@ class Talent(Policy):
         """Each eligible person's subsidy is part of what keeps them; the city pays it."""
         mig = m.params.migration
         w = m.workers
-        employed = w.status[: w.n] == WorkerStatus.EMPLOYED
         recent: dict[int, np.ndarray] = {}  # employed people who arrived within so many months
         for pol in policies:
             if not pol.active():
                 continue
             months = pol.eligible_months
-            if months not in recent:
-                recent[months] = np.flatnonzero(employed & (w.arrived[: w.n] > m.month - months))
+            start = w.first_row_arrived_since(m.month - months + 1)
+            if months not in recent:  # arrivals sit in arrival order: search the later rows only
+                employed = w.status[start : w.n] == WorkerStatus.EMPLOYED
+                arrived = w.arrived[start : w.n] > m.month - months
+                recent[months] = start + np.flatnonzero(employed & arrived)
             eligible = pol.eligible_rows(recent[months])
             value = pol.monthly_value(firm_wage[w.employer[eligible]])
             m.book_cost(cls.kind, float(np.sum(value)) * m.scale)
-            paid = np.flatnonzero(pol.pays(rows))  # the candidates to leave whom it pays
+            paid = _among(rows, eligible, start, w.n)  # the candidates to leave whom it pays
             wages = firm_wage[w.employer[rows[paid]]]
             net = wages * (1 - m.params.economy.income_tax_rate)
             threshold[paid] *= (1 + pol.monthly_value(wages) / net) ** -mig.income_elasticity
@@ -267,3 +255,11 @@ class Talent(Policy):
         for pol in policies:
             if pol.active() and pol.spec.resettlement_subsidy_yuan > 0:
                 m.book_cost(cls.kind, arrived * pol.spec.resettlement_subsidy_yuan * pol.reach())
+
+
+def _among(rows: np.ndarray, members: np.ndarray, start: int, stop: int) -> np.ndarray:
+    """Positions in ascending ``rows`` of those that are ``members`` (rows in [start, stop))."""
+    first = int(np.searchsorted(rows, start))
+    marked = np.zeros(stop - start, dtype=bool)
+    marked[members - start] = True
+    return first + np.flatnonzero(marked[rows[first:] - start])
