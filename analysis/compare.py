@@ -9,7 +9,7 @@ from typing import ClassVar
 
 import pandas as pd
 
-from analysis.attribution import attribution
+from analysis.attribution import attributions
 from analysis.tables import attainment, cost_ledger, paired_differences
 from sim.outputs import output_folder
 from sim.params import Parameters, load_parameters
@@ -151,19 +151,18 @@ def compare(
     costs = costs.reindex([sc.name for sc in resolved if sc.policies]).reset_index()
     shares = pd.DataFrame()
     if attribute and attribution_year <= last_year:
-        parts = [
-            attribution(
-                sc,
+        packages = [sc for sc in resolved if sc.policies]
+        if packages:
+            shares = attributions(
+                packages,
                 replicates,
                 seed,
                 year=attribution_year,
                 workers=workers,
                 progress=progress,
+                params=params,
+                known=zip([*resolved, counterfactual], results, strict=True),
             )
-            for sc in resolved
-            if sc.policies
-        ]
-        shares = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
     manifest = {
         "names": [sc.name for sc in resolved],
         "base": base.name,

@@ -12,7 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import sim
-from analysis.attribution import attribution, shapley, with_kinds
+from analysis.attribution import attribution, attributions, shapley, with_kinds
 from analysis.compare import Comparison, compare
 from analysis.tables import attainment, cost_ledger, paired_differences, yearly
 from sim.policies import KINDS as POLICY_KINDS
@@ -247,6 +247,50 @@ def test_attribution_adds_up_to_the_total_effect():
         for k, r in runs.items()
     }
     assert total["effect_mean"] == pytest.approx(np.mean(sums["all"] - sums["none"]))
+
+
+def test_attributions_share_runs_and_give_each_package_its_own_split(monkeypatch):
+    """Two packages differing in one kind run each shared subset once, and reuse known runs."""
+    import analysis.attribution as attribution_module
+
+    base = load_scenario(SCENARIOS / "baseline.toml")
+    kinds = ("application_scenarios", "talent", "scale_up_awards")
+    base = base.model_copy(
+        update={
+            "policies": [p for p in base.policies if p.kind in kinds],
+            "run": base.run.model_copy(update={"end": "2022-12"}),
+        }
+    )
+    talent = [p for p in base.policies if p.kind == "talent"]
+    richer = [p.model_copy(update={"housing_subsidy_yuan_month": 3000}) for p in talent]
+    other = base.model_copy(
+        update={
+            "name": "richer",
+            "policies": [p for p in base.policies if p.kind != "talent"] + richer,
+        }
+    )
+    made: list[str] = []
+    real_run_many = attribution_module.run_many
+
+    def counting(scenarios, **kwargs):
+        made.extend(sc.name for sc in scenarios)
+        return real_run_many(scenarios, **kwargs)
+
+    monkeypatch.setattr(attribution_module, "run_many", counting)
+    known = [(base, sim.run(base, replicates=2, seed=1))]
+    shared = attributions([base, other], 2, 1, year=2022, metrics=("revenue_bn_yuan",), known=known)
+    # 8 subsets each; the 4 without talent are shared; the base's full set is known
+    assert len(made) == 8 + 4 - 1
+    made.clear()
+    alone = pd.concat(
+        [attribution(sc, 2, 1, year=2022, metrics=("revenue_bn_yuan",)) for sc in (base, other)],
+        ignore_index=True,
+    )
+    assert len(made) == 16
+    pd.testing.assert_frame_equal(shared, alone)
+    richer_talent = shared.query("scenario == 'richer' and policy_kind == 'talent'")
+    base_talent = shared.query("scenario == 'baseline' and policy_kind == 'talent'")
+    assert richer_talent["effect_mean"].iloc[0] != base_talent["effect_mean"].iloc[0]
 
 
 def test_the_cli_ranks_what_does_the_work_by_the_mean_as_the_report_does(capsys):
