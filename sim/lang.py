@@ -25,6 +25,8 @@ from __future__ import annotations
 
 import functools
 
+from sim.errors import SettingError
+
 LANGS = ("en", "zh")
 LANG_NAMES = {"en": "English", "zh": "中文"}
 # matplotlib's fonts for Chinese labels (Debian: fonts-noto-cjk), with DejaVu Sans after them
@@ -337,9 +339,9 @@ _MISSING: set[str] = set()
 
 
 def check_lang(lang: str) -> str:
-    """The language if it is one of :data:`LANGS`, else a ValueError naming them."""
+    """The language if it is one of :data:`LANGS`, else a SettingError naming them."""
     if lang not in LANGS:
-        raise ValueError(f"unknown language {lang!r}; use one of {', '.join(LANGS)}")
+        raise SettingError("lang", f"unknown language {lang!r}; use one of {', '.join(LANGS)}")
     return lang
 
 
@@ -454,7 +456,7 @@ def cjk_font_path() -> str:
     """The file of :data:`CJK_FONT` as matplotlib finds it.
 
     Raises:
-        RuntimeError: the font is not installed (one message saying how to install it).
+        SettingError: the font is not installed (one message saying how to install it).
 
     """
     from matplotlib import font_manager
@@ -462,10 +464,11 @@ def cjk_font_path() -> str:
     for entry in font_manager.fontManager.ttflist:
         if entry.name == CJK_FONT:
             return entry.fname
-    raise RuntimeError(
+    raise SettingError(
+        "lang",
         f"Chinese labels need the font '{CJK_FONT}', which matplotlib does not find: install "
         "it (Debian/Ubuntu: apt-get install fonts-noto-cjk; .ci/run does), then remove "
-        "matplotlib's font cache (~/.cache/matplotlib) so that it is found"
+        "matplotlib's font cache (~/.cache/matplotlib) so that it is found",
     )
 
 
@@ -473,7 +476,7 @@ def font_rc(lang: str = "en") -> dict[str, object]:
     """Matplotlib settings for ``lang``: none for English, the CJK font first for Chinese.
 
     The families are named (not 'sans-serif'), so a figure drawn later, outside the settings,
-    still finds them. Raises RuntimeError when the CJK font is missing (:func:`cjk_font_path`).
+    still finds them. Raises SettingError when the CJK font is missing (:func:`cjk_font_path`).
     """
     if check_lang(lang) == "en":
         return {}
@@ -484,3 +487,226 @@ def font_rc(lang: str = "en") -> dict[str, object]:
 def mono_family(lang: str = "en") -> list[str] | str:
     """The monospaced family for aligned keys in ``lang``."""
     return "DejaVu Sans Mono" if lang == "en" else [CJK_MONO_FONT, CJK_FONT, "DejaVu Sans Mono"]
+
+
+def trust_statement(lang: str = "en") -> str:
+    """:func:`sim.credibility.trust_statement` in ``lang`` ('' when no validation is shipped)."""
+    from sim.credibility import by_construction, load_validation, trust_statement
+
+    if check_lang(lang) == "en":
+        return trust_statement()
+    table = load_validation()
+    if table is None or table.empty:
+        return ""
+    inputs = by_construction(table)
+    fitted = table[table["calibrated"] & ~inputs]
+    unseen = table[~table["calibrated"] & ~inputs]
+
+    def number(value: float) -> str:
+        return f"{value:,.0f}" if abs(value) >= 100 else f"{value:.3g}"
+
+    text = t(
+        "How far to trust it: the baseline reproduces {fitted_in} of the {fitted} reported "
+        "figures it was calibrated to within its 90% band, and {unseen_in} of {unseen} official "
+        "figures it never saw (2022-2023 statistics, the Science City's firm sizes); {inputs} "
+        "more are inputs it reproduces by construction.",
+        lang,
+        fitted_in=int(fitted["in_90"].sum()),
+        fitted=len(fitted),
+        unseen_in=int(unseen["in_90"].sum()),
+        unseen=len(unseen),
+        inputs=int(inputs.sum()),
+    )
+    misses = table[~table["in_90"] & ~inputs]
+    if not misses.empty:
+        worst = misses.assign(gap=misses["error_pct"].abs()).sort_values("gap", ascending=False)
+        shown = [
+            t(
+                "{label} (model {model}, reported {observed})",
+                lang,
+                label=figure_label(str(r.id), str(r.label), lang),
+                model=number(r.model_median),
+                observed=number(r.observed),
+            )
+            for r in worst.head(3).itertuples()
+        ]
+        text += t("It misses {misses}.", lang, misses="; ".join(shown))
+    return text + t(
+        "Differences between scenarios run with the same seeds are more reliable than levels.",
+        lang,
+    )
+
+
+TEXT.update(
+    {
+        # sim/lang.py: the trust statement
+        "How far to trust it: the baseline reproduces {fitted_in} of the {fitted} reported "
+        "figures it was calibrated to within its 90% band, and {unseen_in} of {unseen} official "
+        "figures it never saw (2022-2023 statistics, the Science City's firm sizes); {inputs} "
+        "more are inputs it reproduces by construction.": (
+            "可信度: 基准情景在其90%区间内再现了校准所用的 {fitted} 个公布数字中的 {fitted_in} "
+            "个, 以及从未用于校准的 {unseen} 个官方数字中的 {unseen_in} 个 (2022-2023年统计, "
+            "科学城企业规模); 另有 {inputs} 个是按构造再现的输入。"
+        ),
+        "{label} (model {model}, reported {observed})": "{label} (模型 {model}, 公布 {observed})",
+        "It misses {misses}.": "未能再现: {misses}。",
+        "Differences between scenarios run with the same seeds are more reliable than levels.": (
+            "相同种子下情景之间的差异比绝对水平更可靠。"
+        ),
+        # analysis/report.py
+        "{when} {label} +{value} {unit}": "{when}新增{label} {value} {unit}",
+        "{when} {label} {sign} {value} {unit}": "{when}{label} {sign} {value} {unit}",
+        "median": "中位数",
+        "stated target": "既定目标",
+        "no stated targets to check.": "没有可检验的既定目标。",
+        "the {year} targets lie beyond this run's end ({end}).": (
+            "{year}年目标超出本次运行的结束时间 ({end})。"
+        ),
+        ", ": "、",
+        "{good} of {all} stated targets met in at least two thirds of the replicates{names}.": (
+            "{all} 个既定目标中有 {good} 个在至少三分之二的重复运行中达成{names}。"
+        ),
+        " ({names})": " ({names})",
+        " Policy cost to {year}: {cost} bn yuan": " 截至{year}年政策成本: {cost} 十亿元",
+        ", {per_job} yuan per extra job against the same seeds without any policy ({jobs} extra "
+        "jobs in Dec {year}; {deadweight} of the jobs added would have come anyway).": (
+            ", 相对相同种子的无政策运行, 每个新增岗位 {per_job} 元 ({year}年12月新增 {jobs} "
+            "个岗位; 新增岗位中有 {deadweight} 即使没有政策也会出现)。"
+        ),
+        ", and no extra jobs against the same seeds without any policy (median {jobs} in Dec "
+        "{year}).": ", 相对相同种子的无政策运行没有新增岗位 ({year}年12月中位数 {jobs})。",
+        " Policy cost to {year}: {cost} bn yuan.": " 截至{year}年政策成本: {cost} 十亿元。",
+        " Cost per job needs a same-seed run without policies (cqsim compare).": (
+            " 每个岗位的成本需要相同种子的无政策运行 (cqsim compare)。"
+        ),
+        "for {what} in {year}: {items} {unit}": "{year}年{what}: {items} {unit}",
+        " What does the work (Shapley values, means over seeds): {works}.": (
+            " 哪些政策起作用 (Shapley 值, 各种子均值): {works}。"
+        ),
+        "5-95% {low} to {high}": "5-95%: {low} 至 {high}",
+        " Against {base} (the same {n} seeds): {cost} bn yuan of policy cost to {year} "
+        "({cost_spread}), {jobs} practitioners in Dec {year} ({jobs_spread}) and {revenue} bn "
+        "yuan of revenue in {year} ({revenue_spread}; medians of the per-seed differences).": (
+            " 相对 {base} (相同的 {n} 个种子): 截至{year}年政策成本 {cost} 十亿元 "
+            "({cost_spread}), {year}年12月从业人员 {jobs} 人 ({jobs_spread}), {year}年主营业务"
+            "收入 {revenue} 十亿元 ({revenue_spread}; 均为逐种子差异的中位数)。"
+        ),
+        "The stated 2025 targets cannot be checked: the run ends before 2025.": (
+            "无法检验2025年既定目标: 本次运行在2025年之前结束。"
+        ),
+        "No stated targets to check.": "没有可检验的既定目标。",
+        "{who} {verb} likely to meet all {n} stated targets.": (
+            "{who} 可能达成全部 {n} 个既定目标。"
+        ),
+        "{name} is not likely to meet all {n} stated targets: it meets {best} of {n} in at least "
+        "two thirds of the replicates.": (
+            "{name} 不太可能达成全部 {n} 个既定目标: 在至少三分之二的重复运行中达成 {n} "
+            "个中的 {best} 个。"
+        ),
+        "No scenario is likely to meet any of the {n} stated targets: none is met in at least "
+        "two thirds of the replicates.": (
+            "没有情景可能达成 {n} 个既定目标中的任何一个: 没有目标在至少三分之二的重复运行中达成。"
+        ),
+        "No scenario is likely to meet all {n} stated targets. {leaders} {verb} closest, with "
+        "{best} of {n}.": (
+            "没有情景可能达成全部 {n} 个既定目标。{leaders} 最接近, 达成 {n} 个中的 {best} 个。"
+        ),
+        ": nothing to show.": ": 无内容。",
+        "scenario": "情景",
+        "target": "目标",
+        "model median": "模型中位数",
+        "unit": "单位",
+        "P(met)": "P(达成)",
+        "": "",
+        "expected shortfall, in the unit (mean over replicates; 0 where met)": (
+            "预期缺口, 按单位 (重复运行均值; 达成时为 0)"
+        ),
+        "first year the median meets it": "中位数首次达成的年份",
+        "Stated targets: chance of meeting them over {n} replicates": (
+            "既定目标: {n} 次重复运行中达成的概率"
+        ),
+        "to end of": "截至年末",
+        "policy cost from the start, bn yuan (cumulative)": "自起始政策成本, 十亿元 (累计)",
+        "extra jobs in December of that year": "当年12月新增岗位",
+        "yuan per extra job": "每个新增岗位成本, 元",
+        "extra revenue from the start, bn yuan (cumulative)": "自起始新增收入, 十亿元 (累计)",
+        "cost per bn yuan of extra cumulative revenue": "每十亿元累计新增收入的成本",
+        "deadweight, jobs": "无谓损失, 岗位",
+        "deadweight, firms": "无谓损失, 企业",
+        "Cost ledger against the same seeds without any policy (medians over seeds; deadweight: "
+        "share of the jobs or firms added that would have come anyway)": (
+            "相对相同种子无政策运行的成本账 (各种子中位数; 无谓损失: 即使没有政策也会新增的"
+            "岗位或企业所占比例)"
+        ),
+        "Policy cost by kind to {year}, bn yuan": "截至{year}年按类型的政策成本, 十亿元",
+        "metric": "指标",
+        "difference (median)": "差异 (中位数)",
+        "5-95% of per-seed differences": "逐种子差异的 5-95%",
+        "seeds": "种子数",
+        "{low} to {high}": "{low} 至 {high}",
+        "Paired differences against {base} in {year} (flows: year total; stocks: December)": (
+            "{year}年相对 {base} 的配对差异 (流量: 全年合计; 存量: 12月)"
+        ),
+        "year": "年份",
+        "effect (mean)": "影响 (均值)",
+        "effect (median)": "影响 (中位数)",
+        "What does the work: Shapley split of each package's effect against no policy": (
+            "哪些政策起作用: 各政策包相对无政策效果的 Shapley 分解"
+        ),
+        "figure": "指标",
+        "observed": "实际",
+        "model 10-90%": "模型 10-90%",
+        "model vs observed": "模型相对实际",
+        "source": "来源",
+        "Observed figures (2021-2024) against the model": "实际数字 (2021-2024年) 与模型对比",
+        "{label} ({unit}): median line, 25-75% and 10-90% bands over replicates. Where there is "
+        "one, the stated target is the dashed red line ending in a star, drawn in the measure it "
+        "is stated in, and an observed figure a black diamond.": (
+            "{label} ({unit}): 中位数曲线, 重复运行的 25-75% 和 10-90% 区间。既定目标 (如有) "
+            "为以星号结尾的红色虚线, 按目标的口径绘制; 实际数字为黑色菱形。"
+        ),
+        "Difference each scenario makes against {base}, seed by seed (common random numbers): "
+        "bars at the median, whiskers over 90% of seeds.": (
+            "各情景相对 {base} 的逐种子差异 (共同随机数): 柱为中位数, 须线覆盖 90% 的种子。"
+        ),
+        "Policy cost per extra job against the same seeds without any policy, and where the "
+        "money goes by policy kind.": (
+            "相对相同种子无政策运行的每个新增岗位政策成本, 以及按政策类型的资金去向。"
+        ),
+        "What does the work for {what}: each policy kind's Shapley value as a step, the whole "
+        "package's effect as the last bar.": (
+            "{what}: 哪些政策起作用。每种政策类型的 Shapley 值为一级台阶, 最后一根柱为整个政策包"
+            "的效果。"
+        ),
+        "Parks at their schematic positions (km; no map), sized by revenue and coloured by "
+        "occupancy; revenue outside any park is given in the note.": (
+            "各园区的示意位置 (公里; 非地图), 大小表示收入, 颜色表示入驻率; 园区外收入见图中注释。"
+        ),
+        "no policies": "无政策",
+        "({n} policies: {kinds})": "({n} 项政策: {kinds})",
+        "Months {start} to {end}; {n} replicates (seeds {seeds}); folder {folder}; git revision "
+        "{revision}; {versions}.": (
+            "月份 {start} 至 {end}; {n} 次重复运行 (种子 {seeds}); 文件夹 {folder}; git 版本 "
+            "{revision}; {versions}。"
+        ),
+        "unknown": "未知",
+        ", run made {when}": ", 运行于 {when}",
+        "comparison of {n} scenarios with the same seeds": "相同种子下 {n} 个情景的比较",
+        "run": "运行",
+        "Warning:": "警告:",
+        "P = share of the {n} replicates meeting the target; 'met' at P ≥ {met}, 'likely' at P ≥ "
+        "{likely}, 'as likely as not' from {even} (IPCC's calibrated language), 'unlikely' "
+        "below. With few replicates these shares are coarse.": (
+            "P = {n} 次重复运行中达成目标的比例; P ≥ {met} 为“达成”, P ≥ {likely} 为“可能达成”, "
+            "{even} 起为“或许达成” (IPCC 的校准用语), 以下为“不太可能达成”。重复运行较少时这些"
+            "比例较粗。"
+        ),
+        "The answer": "结论",
+        "Figures": "图表",
+        "Tables": "表格",
+        "What was run": "运行内容",
+        "{kind}, {n} replicates, {start} to {end}{made}; report written {now}.": (
+            "{kind}, {n} 次重复运行, {start} 至 {end}{made}; 报告生成于 {now}。"
+        ),
+    }
+)
