@@ -710,3 +710,103 @@ TEXT.update(
         ),
     }
 )
+
+# What each lever of the app means (sim.app.views.lever_help), by lever name.
+LEVER_HELP: dict[str, str] = {
+    "rent_share": "政府承担的租金比例, 0-1 (同时符合多项租金减免的企业取最大比例)",
+    "rent_parks": "政策适用的园区",
+    "rent_firms": "符合条件的企业",
+    "housing_subsidy_yuan_month": "住房补贴, 元/人/月 (最多约一个月工资: 国内城市一般为 500-3,000)",
+    "income_tax_relief": "返还的个人所得税比例, 0-1",
+    "resettlement_subsidy_yuan": "一次性安家补贴, 元/每位来渝人员 (最多为城市博士人才政策的上限)",
+    "school_places_per_year": "每年为从业人员子女提供的入学名额 (最多约每十名从业人员一个)",
+    "training_places_per_year": "每年培训名额: 本地人员转岗进入软件行业 (最多约为行业规模的五分之一)",
+    "award_100m_m_yuan": "一次性奖励, 百万元: 企业12个月营收首次达到该门槛时发放 (文件中的企业升规奖励)",
+    "award_1bn_m_yuan": "一次性奖励, 百万元: 企业12个月营收首次达到该门槛时发放 (文件中的企业升规奖励)",
+    "award_10bn_m_yuan": "一次性奖励, 百万元: 企业12个月营收首次达到该门槛时发放 (文件中的企业升规奖励)",
+    "leading_count": "龙头企业数量, 在政策期内均匀落地 (文件提到一家; 100 相当于全国龙头同时落户)",
+    "leading_park": "龙头企业落户的园区",
+    "scenarios_per_month": "每月发布的应用场景项目 (小数结转至下月; 2023-2025年全市约每月 136 个)",
+    "office_area_m2": "交付的总面积, 平方米, 在政策期内均匀交付并在各园区间平均分配",
+    "office_parks": "政策适用的园区",
+    "computing_share": "城市为符合条件企业承担的算力成本比例, 0-1 (同时符合多项算力政策的企业取最大比例)",
+    "computing_parks": "政策适用的园区",
+}
+
+
+def lever_help(name: str, lang: str = "en") -> str:
+    """What a lever means, in ``lang`` (English: see :func:`sim.app.views.lever_help`)."""
+    return _lookup(LEVER_HELP, name, name, lang)
+
+
+TEXT.update(
+    {
+        # sim/app/views.py and sim/app/charts.py
+        "'Levers until' ({end}) is before 'Levers from' ({start}): set it to {start} or later.": (
+            "“政策截止年份” ({end}) 早于“政策起始年份” ({start}): 请设为 {start} 或更晚。"
+        ),
+        " (moved)": " (已调整)",
+        "**Against the pinned run** (same seeds):": "**相对固定的运行** (相同种子):",
+        "12 months to 2025-12, median of the seeds": "截至2025年12月的12个月, 各种子中位数",
+        "2025 target": "2025年目标",
+        "2025 targets": "2025年目标",
+        "<b>{start} already:</b> {already}. The levers add to it.": (
+            "<b>{start} 已有:</b> {already}。调节项在此基础上叠加。"
+        ),
+        "Back to the start": "恢复初始设置",
+        "Levers moved since the last run: press <b>Run</b>.": "调节项在上次运行后已改变: 请点击 <b>运行</b>。",
+        "Levers shown (TOML)": "当前调节项 (TOML)",
+        "Levers": "政策调节",
+        "Monthly runs (Parquet)": "逐月运行结果 (Parquet)",
+        "No lever moved: this run is the starting scenario.": "未调整任何调节项: 本次运行即起始情景。",
+        "Not run yet": "尚未运行",
+        "Parks: revenue (area) and occupancy (colour)": "园区: 收入 (面积) 与入驻率 (颜色)",
+        "Pin this run": "固定本次运行",
+        "Run": "运行",
+        "Running the starting scenario…": "正在运行起始情景…",
+        "Running {seeds} seeds of each scenario in worker processes: {done}%": (
+            "正在后台进程中运行每个情景的 {seeds} 个种子: {done}%"
+        ),
+        "Save as scenario": "另存为情景",
+        "Saved {name} in {folder}/: cqsim run {path}": "已将 {name} 保存到 {folder}/: cqsim run {path}",
+        "Scenario name": "情景名称",
+        "Starting scenario": "起始情景",
+        "The run failed: {error}": "运行失败: {error}",
+        "Unpin": "取消固定",
+        "What the levers add to {start}, seed by seed": "调节项相对 {start} 的增量 (逐种子)",
+        "Yearly figures (CSV)": "年度数据 (CSV)",
+        "cqsim: Chongqing software cluster": "cqsim: 重庆软件和信息服务业",
+        "km (schematic)": "公里 (示意)",
+        "occupancy of office space": "办公空间入驻率",
+        "occupancy": "入驻率",
+        "park (◆ Science City)": "园区 (◆ 科学城)",
+        "pinned": "已固定",
+        "seeds (runs of each scenario)": "种子数 (每个情景的运行次数)",
+        "this run ({start})": "本次运行 ({start})",
+        "this run": "本次运行",
+        "{low}-{high}% of seeds": "{low}-{high}% 的种子",
+        "{meaning}; from {low} to {high}, 0 adds nothing": "{meaning}; 范围 {low} 至 {high}, 0 表示不增加",
+        "{n} seeds ({first}-{last}) with posterior draws, as <code>cqsim run FILE -n {n}</code> "
+        "gives them; median and 10-90% of the seeds.": (
+            "{n} 个种子 ({first}-{last}), 使用后验抽样, 与 <code>cqsim run FILE -n {n}</code> "
+            "的结果相同; 各种子的中位数与 10-90%。"
+        ),
+        "{n} seeds each, {seconds} s.": "每个情景 {n} 个种子, {seconds} 秒。",
+        "{sign} {value} {unit} in {year}": "{year}年 {sign} {value} {unit}",
+        "{years} target": "{years}年目标",
+        "policy cost to Dec 2025": "截至2025年12月政策成本",
+        "cost per extra practitioner added, Dec 2021 to Dec 2025": (
+            "每新增一名从业人员的成本, 2021年12月至2025年12月"
+        ),
+        "cost per extra bn yuan of revenue in 2025": "2025年每十亿元新增收入的成本",
+        # the app's charts (sim.app.charts.CHARTS)
+        "Revenue in the last 12 months (bn yuan)": "近12个月主营业务收入 (十亿元)",
+        "Science City software revenue, last 12 months (bn yuan)": (
+            "科学城软件业务收入, 近12个月 (十亿元)"
+        ),
+        "Practitioners (people)": "从业人员 (人)",
+        "Firms started operating since 2021": "2021年以来开始运营的企业",
+        "Office space of the programme's buildings (m²)": "“满天星”楼宇办公面积 (平方米)",
+        "Policy cost since 2021 (bn yuan)": "2021年以来政策成本 (十亿元)",
+    }
+)
