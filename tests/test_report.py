@@ -250,7 +250,9 @@ def test_write_report_is_atomic_and_replaces(folders, tmp_path, monkeypatch):
     out.parent.mkdir()
     out.write_text("the user's own page")
     page = "<meta name='generator' content='cqsim'><p>{}</p>"
-    monkeypatch.setattr(report, "build_report", lambda folder: page.format(Path(folder).name))
+    monkeypatch.setattr(
+        report, "build_report", lambda folder, lang="en": page.format(Path(folder).name)
+    )
     with pytest.raises(OutputError, match=r"not written by cqsim.*--force"):
         write_report(folders["cmp_no_attr"], out)  # a file cqsim did not write is kept
     assert out.read_text() == "the user's own page"
@@ -258,7 +260,7 @@ def test_write_report_is_atomic_and_replaces(folders, tmp_path, monkeypatch):
     assert out.read_text() == page.format("cmp_no_attr")
     assert write_report(folders["cmp_no_attr"], out) == out  # its own page it replaces
 
-    def broken(folder):
+    def broken(folder, lang="en"):
         raise ScenarioError(folder, "", "broken")
 
     monkeypatch.setattr(report, "build_report", broken)
