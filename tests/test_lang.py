@@ -134,6 +134,7 @@ def test_the_apps_language_switch_changes_lever_labels_and_verdicts(monkeypatch)
     assert any(label.startswith("Talent: housing, yuan/month") for label in labels())
     assert re.search(r"P \d+% (met|likely|unlikely|as likely as not)<", answer())
     assert "2025 target" in answer()
+
     def switch(to: str) -> None:  # as a click on the language's button does in the browser
         (toggle,) = [
             w
