@@ -599,7 +599,7 @@ def _tables(results: Results, lang: str = "en") -> list[str]:
                     "what": (tr("target", lang), "text"),
                     "median": (tr("model median", lang), "num"),
                     "target": (tr("target", lang), "num"),
-                    "unit": (tr("unit", lang), "text"),
+                    "unit": (tr("unit", lang), "nowrap"),
                     "prob_met": (tr("P(met)", lang), "pct"),
                     "verdict": (tr("", lang), "nowrap"),
                     "expected_gap": (
@@ -750,7 +750,7 @@ def _tables(results: Results, lang: str = "en") -> list[str]:
                     "observed": (tr("observed", lang), "num"),
                     "median": (tr("model median", lang), "num"),
                     "band": (tr("model 10-90%", lang), "text"),
-                    "unit": (tr("unit", lang), "text"),
+                    "unit": (tr("unit", lang), "nowrap"),
                     "error": (tr("model vs observed", lang), "text"),
                     "source": (tr("source", lang), "text"),
                 },
