@@ -78,7 +78,11 @@ CSS = """
 """
 # In Chinese the page's own words come in a CJK font (the browser's fallback would do, but
 # a named stack keeps the Chinese of every part of the page in one face).
-CJK_CSS = f".cqsim-zh, .cqsim-zh .v-application {{ font-family: {i18n.CJK_CSS_FAMILY}; }}"
+CJK_CSS = (
+    f".cqsim-zh, .cqsim-zh .v-application {{ font-family: {i18n.CJK_CSS_FAMILY}; }}\n"
+    # the CJK font's taller lines: the help under a slider no longer rides up into its label
+    ".cqsim-zh .cqsim-help { margin: 0 0 6px 0; line-height: 1.35; }"
+)
 AWARD_HELP = (
     "a one-off award, m yuan, to a firm whose revenue over 12 months first reaches the "
     "threshold (the documents' awards for firms that scale up)"
