@@ -29,6 +29,8 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 from matplotlib.ticker import FuncFormatter, NullFormatter
 
+from sim import lang as i18n
+from sim.lang import t as tr
 from sim.metrics import METRICS, is_stock
 from sim.outputs import GENERATOR, output_file
 from sim.params import Parameters, load_parameters
@@ -73,10 +75,14 @@ TRANSFORM_NOTES = {
 
 
 @contextmanager
-def _style() -> Iterator[None]:
-    """Seaborn's white grid and a readable font size, without touching global settings."""
+def _style(lang: str = "en") -> Iterator[None]:
+    """Seaborn's white grid and a readable font size, without touching global settings.
+
+    In Chinese the CJK font comes first (:func:`sim.lang.font_rc`; an error if it is missing).
+    """
+    fonts = i18n.font_rc(lang)
     with sns.axes_style("whitegrid"), sns.plotting_context("notebook", font_scale=0.9):
-        with mpl.rc_context({"axes.titleweight": "bold", "figure.dpi": 100}):
+        with mpl.rc_context({"axes.titleweight": "bold", "figure.dpi": 100, **fonts}):
             yield
 
 
@@ -119,8 +125,10 @@ def year_axis(
     ax.tick_params(axis="x", which="major", length=4)
 
 
-def metric_label(metric: str) -> tuple[str, str]:
-    """A short label and the unit of a metric, e.g. ``("Revenue", "bn yuan")``."""
+def metric_label(metric: str, lang: str = "en") -> tuple[str, str]:
+    """A short label and the unit of a metric, e.g. ``("Revenue", "bn yuan")``, in ``lang``."""
+    if lang != "en":
+        return _metric_label_in(metric, lang)
     if metric in LABELS:
         return LABELS[metric]
     if metric.startswith("park."):
@@ -139,10 +147,37 @@ def metric_label(metric: str) -> tuple[str, str]:
     return label[:1].upper() + label[1:], unit
 
 
-def display_name(scenario: str) -> str:
+def _metric_label_in(metric: str, lang: str) -> tuple[str, str]:
+    """:func:`metric_label` in a language other than English (sim.lang's tables by id)."""
+    english = metric_label(metric)
+    if metric in i18n.METRICS:
+        return i18n.METRICS[metric]
+    if metric.startswith("park."):
+        _, park, what = metric.split(".", 2)
+        base, unit = i18n.PARK_METRICS.get(what) or i18n.METRICS.get(what) or english
+        return f"{i18n.park_name(park, park, lang, short=True)}: {base}", unit
+    if metric.startswith("policy_cost_") and metric.endswith("_bn_yuan"):
+        kind = metric[len("policy_cost_") : -len("_bn_yuan")]
+        name = i18n.kind_label(kind, KIND_LABELS.get(kind, kind), lang)
+        return f"{tr('Policy cost', lang)}: {name}", i18n.unit("bn yuan", lang)
+    i18n.record_missing(metric)  # recorded like any text without a translation
+    return english
+
+
+def kind_label(kind: str, lang: str = "en") -> str:
+    """A policy kind's label (``total`` for the whole package) in ``lang``."""
+    return i18n.kind_label(kind, KIND_LABELS.get(kind, kind), lang)
+
+
+def _lower(label: str) -> str:
+    """A label inside a sentence: lower case (English; Chinese has no case)."""
+    return label.lower()
+
+
+def display_name(scenario: str, lang: str = "en") -> str:
     """A scenario's name as shown in legends: the same-seed counterfactual is spelt out."""
     if scenario.endswith(COUNTERFACTUAL_SUFFIX):
-        return scenario[: -len(COUNTERFACTUAL_SUFFIX)] + " without policies"
+        return tr("{name} without policies", lang, name=scenario[: -len(COUNTERFACTUAL_SUFFIX)])
     return scenario
 
 
@@ -202,10 +237,10 @@ def _human_axis(ax: Axes) -> None:
     ax.yaxis.set_major_formatter(FuncFormatter(label))
 
 
-def fmt_value(value: float, unit: str = "") -> str:
+def fmt_value(value: float, unit: str = "", lang: str = "en") -> str:
     """A number as a planner reads it: thousands separators, a sensible number of decimals."""
     if value is None or not np.isfinite(value):
-        return "n/a"
+        return tr("n/a", lang)
     size = abs(value)
     if size >= 100 or value == round(value):
         text = f"{value:,.0f}"
@@ -279,6 +314,7 @@ def _mark_targets(
     metric: str,
     transform: str,
     targets: pd.DataFrame,
+    lang: str = "en",
 ) -> list[Line2D]:
     """Draw each stated target of ``metric`` in the chart's own terms; return legend handles."""
     handles = []
@@ -286,18 +322,27 @@ def _mark_targets(
     for t in targets[targets["metric"] == metric].itertuples():
         when = pd.Timestamp(year=int(t.year), month=12, day=1)
         line_start = start
-        unit = metric_label(metric)[1]
+        unit = metric_label(metric, lang)[1]
         value = float(t.value)
         sign = ">" if t.comparison == ">" else "≥"
         rule = aggregate_rule(t.aggregate)
         if rule.is_yearly_total and transform == "trailing12":
-            label = (
-                f"{t.year} target: {sign} {fmt_value(value, unit)} in the calendar year "
-                f"(= the 12-month total at Dec {t.year})"
+            label = tr(
+                "{year} target: {sign} {value} in the calendar year "
+                "(= the 12-month total at Dec {year})",
+                lang,
+                year=t.year,
+                sign=sign,
+                value=fmt_value(value, unit),
             )
         elif rule.is_yearly_total and transform == "monthly":
             value = value / 12
-            label = f"{t.year} target ÷ 12: {fmt_value(value, unit)} a month on average"
+            label = tr(
+                "{year} target ÷ 12: {value} a month on average",
+                lang,
+                year=t.year,
+                value=fmt_value(value, unit),
+            )
         elif rule.kind == "change":
             base_month = pd.Timestamp(year=rule.base_year, month=12, day=1)
             at_base = series[series["date"] == base_month]["value"]
@@ -305,9 +350,14 @@ def _mark_targets(
                 continue
             base = float(at_base.median())
             value = base + float(t.value)
-            label = (
-                f"{t.year} target: Dec {rule.base_year} ({_human(base)}, median) + "
-                f"{fmt_value(float(t.value))} = {fmt_value(value, unit)}"
+            label = tr(
+                "{year} target: Dec {base_year} ({base}, median) + {added} = {value}",
+                lang,
+                year=t.year,
+                base_year=rule.base_year,
+                base=_human(base),
+                added=fmt_value(float(t.value)),
+                value=fmt_value(value, unit),
             )
         elif rule.kind == "sum" and transform == "cumulative":
             # a sum over several years: the running total at Dec of the year before, plus it
@@ -318,17 +368,31 @@ def _mark_targets(
                 continue
             value = base + float(t.value)
             line_start = max(start, base_month)  # the line runs over the years it counts
-            label = (
-                f"{t.year} target: {sign} {fmt_value(float(t.value), unit)} in "
-                f"{rule.first_year}-{t.year}"
-                + (
-                    f" (on top of {_human(base)} by Dec {rule.first_year - 1}, median)"
-                    if base
-                    else ""
+            label = tr(
+                "{year} target: {sign} {value} in {first}-{year}",
+                lang,
+                year=t.year,
+                sign=sign,
+                value=fmt_value(float(t.value), unit),
+                first=rule.first_year,
+            ) + (
+                tr(
+                    " (on top of {base} by Dec {before}, median)",
+                    lang,
+                    base=_human(base),
+                    before=rule.first_year - 1,
                 )
+                if base
+                else ""
             )
         elif rule.is_level and transform == "level":
-            label = f"{t.year} target: {sign} {fmt_value(value, unit)} in Dec {t.year}"
+            label = tr(
+                "{year} target: {sign} {value} in Dec {year}",
+                lang,
+                year=t.year,
+                sign=sign,
+                value=fmt_value(value, unit),
+            )
         else:
             continue  # e.g. a yearly total has no honest place on a cumulative chart
         ax.hlines(value, line_start, when, colors="#b2182b", linestyles="--", linewidth=1.3)
@@ -339,7 +403,7 @@ def _mark_targets(
     return handles
 
 
-def _mark_observations(ax: Axes, metric: str, transform: str) -> list[Line2D]:
+def _mark_observations(ax: Axes, metric: str, transform: str, lang: str = "en") -> list[Line2D]:
     """Observed figures of ``metric`` (up to 2024) where the chart shows them like for like."""
     obs = load_observations()
     obs = obs[
@@ -364,7 +428,12 @@ def _mark_observations(ax: Axes, metric: str, transform: str) -> list[Line2D]:
                 color="black",
                 marker="D",
                 linestyle="none",
-                label=f"observed {o.year}: {fmt_value(float(o.value), o.unit)}",
+                label=tr(
+                    "observed {year}: {value}",
+                    lang,
+                    year=o.year,
+                    value=fmt_value(float(o.value), i18n.unit(str(o.unit), lang)),
+                ),
             )
         )
     return handles
@@ -377,6 +446,7 @@ def fan_chart(
     *,
     scenarios: list[str] | None = None,
     transform: str = "auto",
+    lang: str = "en",
 ) -> Figure:
     """How a metric may evolve: median and 25-75% / 10-90% bands over replicates, per scenario.
 
@@ -390,6 +460,7 @@ def fan_chart(
             12-month total to each month: at December it is the calendar-year total, the
             measure of the revenue targets), ``cumulative``; ``auto`` picks ``level`` for
             stocks, ``trailing12`` for flows with a yearly target, ``cumulative`` for costs.
+        lang: the labels' language (:data:`sim.lang.LANGS`).
 
     Returns:
         A figure with one axes. Targets are drawn as a dashed line ending in a star at December
@@ -421,17 +492,20 @@ def fan_chart(
         .rename(columns={0.1: "p10", 0.25: "p25", 0.5: "p50", 0.75: "p75", 0.9: "p90"})
     )
     n_reps = series.groupby("scenario")["replicate"].nunique()
-    label, unit = metric_label(metric)
+    label, unit = metric_label(metric, lang)
+    how = tr(TRANSFORM_NOTES[transform], lang)
     colors = _scenario_colors(names)
-    with _style():
+    with _style(lang):
         fig = _figure(10, 6.0)
         ax = fig.add_subplot()
         if q.empty:
-            _no_data(ax, f"no values of {metric} ({TRANSFORM_NOTES[transform]}) in this run")
-            ax.set_title(f"{label}, {TRANSFORM_NOTES[transform]} ({unit})")
+            _no_data(
+                ax, tr("no values of {metric} ({how}) in this run", lang, metric=metric, how=how)
+            )
+            ax.set_title(f"{label}, {how} ({unit})")
             return fig
-        q["shown"] = q["scenario"].map(display_name)
-        shown_colors = {display_name(n): colors[n] for n in names}
+        q["shown"] = q["scenario"].map(lambda n: display_name(n, lang))
+        shown_colors = {display_name(n, lang): colors[n] for n in names}
         for name in names:
             part = q[q["scenario"] == name]
             ax.fill_between(
@@ -445,7 +519,7 @@ def fan_chart(
             x="date",
             y="p50",
             hue="shown",
-            hue_order=[display_name(n) for n in names],
+            hue_order=[display_name(n, lang) for n in names],
             palette=shown_colors,
             linewidth=2,
             errorbar=None,
@@ -453,24 +527,35 @@ def fan_chart(
             legend=False,
         )
         handles = [
-            Line2D([], [], color=colors[n], lw=2, label=f"{display_name(n)} (median)")
+            Line2D(
+                [],
+                [],
+                color=colors[n],
+                lw=2,
+                label=tr("{name} (median)", lang, name=display_name(n, lang)),
+            )
             for n in names
         ]
         handles += [
-            Patch(color="0.55", alpha=0.45, label="25-75% of replicates"),
-            Patch(color="0.55", alpha=0.18, label="10-90% of replicates"),
+            Patch(color="0.55", alpha=0.45, label=tr("25-75% of replicates", lang)),
+            Patch(color="0.55", alpha=0.18, label=tr("10-90% of replicates", lang)),
         ]
-        handles += _mark_targets(ax, series, metric, transform, target_rows)
-        handles += _mark_observations(ax, metric, transform)
+        handles += _mark_targets(ax, series, metric, transform, target_rows, lang)
+        handles += _mark_observations(ax, metric, transform, lang)
         fig.legend(handles=handles, loc="outside lower center", ncols=2, fontsize=8, frameon=False)
         _human_axis(ax)
         year_axis(ax, q["date"].min(), q["date"].max())
         ax.set_xlabel("")
         ax.set_ylabel(unit)
         reps = ", ".join(sorted({str(n) for n in n_reps.to_numpy()}))
-        ax.set_title(f"{label}, {TRANSFORM_NOTES[transform]} ({unit})")
+        ax.set_title(f"{label}, {how} ({unit})")
         plural = "" if reps == "1" else "s"
-        fig.suptitle(f"{reps} replicate{plural} per scenario", fontsize=8, x=0.99, ha="right")
+        fig.suptitle(
+            tr("{reps} replicate{plural} per scenario", lang, reps=reps, plural=plural),
+            fontsize=8,
+            x=0.99,
+            ha="right",
+        )
         ax.set_ylim(bottom=0 if (q["p10"] >= 0).all() else None)
     return fig
 
@@ -485,6 +570,7 @@ def paired_difference_chart(
     *,
     base: str | None = None,
     years: list[int] | None = None,
+    lang: str = "en",
 ) -> Figure:
     """The difference each scenario makes against the base, seed by seed, per year.
 
@@ -494,6 +580,7 @@ def paired_difference_chart(
         metrics: one panel per metric (default :func:`target_metrics`, those in the table).
         base: the base scenario's name, for the title.
         years: years to show (default all).
+        lang: the labels' language.
 
     Returns:
         A figure with one axes per metric: bars at the median difference, whiskers from the 5th
@@ -511,18 +598,18 @@ def paired_difference_chart(
     colors = _scenario_colors(names)
     ncols = min(2, len(metrics))
     nrows = int(np.ceil(len(metrics) / ncols))
-    with _style():
+    with _style(lang):
         fig = _figure(6.2 * ncols, 3.6 * nrows + 0.4)
         axes = fig.subplots(nrows, ncols, squeeze=False).ravel()
         for ax in axes[len(metrics) :]:
             ax.remove()
         for ax, metric in zip(axes, metrics, strict=False):
             part = table[table["metric"] == metric].sort_values(["year", "scenario"])
-            label, unit = metric_label(metric)
-            how = "December" if is_stock(metric) else "year total"
+            label, unit = metric_label(metric, lang)
+            how = tr("December" if is_stock(metric) else "year total", lang)
             ax.set_title(f"{label} ({unit}, {how})", fontsize=10)
             if part.empty:
-                _no_data(ax, f"no paired differences for {metric}")
+                _no_data(ax, tr("no paired differences for {metric}", lang, metric=metric))
                 continue
             year_order = sorted(part["year"].unique())
             sns.barplot(
@@ -557,16 +644,28 @@ def paired_difference_chart(
             ax.set_xlabel("")
             ax.set_ylabel(unit)
             ax.tick_params(axis="x", labelsize=8)
-        handles = [Patch(color=colors[n], label=display_name(n)) for n in names]
-        handles.append(Line2D([], [], color="0.2", lw=1, label="5-95% of per-seed differences"))
+        handles = [Patch(color=colors[n], label=display_name(n, lang)) for n in names]
+        handles.append(
+            Line2D([], [], color="0.2", lw=1, label=tr("5-95% of per-seed differences", lang))
+        )
         fig.legend(
             handles=handles, loc="outside lower center", ncols=min(4, len(handles)), fontsize=9
         )
-        against = f" against {base}" if base else " against the base scenario"
+        against = (
+            tr(" against {base}", lang, base=base)
+            if base
+            else tr(" against the base scenario", lang)
+        )
         # one column is narrow: the title goes on two lines rather than past the edges
         sep = "\n" if ncols == 1 else " "
         fig.suptitle(
-            f"Difference{against}, same seeds{sep}(median and 90% interval)", fontweight="bold"
+            tr(
+                "Difference{against}, same seeds{sep}(median and 90% interval)",
+                lang,
+                against=against,
+                sep=sep,
+            ),
+            fontweight="bold",
         )
     return fig
 
@@ -575,12 +674,13 @@ def paired_difference_chart(
 # costs
 
 
-def cost_per_job_bars(costs: pd.DataFrame) -> Figure:
+def cost_per_job_bars(costs: pd.DataFrame, *, lang: str = "en") -> Figure:
     """What the money buys: cost per extra job, and the cost split by policy kind.
 
     Args:
         costs: the cost ledger of :func:`analysis.tables.cost_ledger` (one row per scenario,
             against the same-seed run without policies).
+        lang: the labels' language.
 
     Returns:
         A figure with two axes: left, cumulative policy cost per extra practitioner (yuan,
@@ -597,12 +697,12 @@ def cost_per_job_bars(costs: pd.DataFrame) -> Figure:
         for c in table.columns
         if c.startswith("cost_") and c.endswith("_bn_yuan") and c != "cost_bn_yuan"
     ]
-    with _style():
+    with _style(lang):
         fig = _figure(12, 1.6 + 0.9 * max(len(names), 1))
         left, right = fig.subplots(1, 2)
         if table.empty:
-            _no_data(left, "no scenario with policies")
-            _no_data(right, "no scenario with policies")
+            _no_data(left, tr("no scenario with policies", lang))
+            _no_data(right, tr("no scenario with policies", lang))
             return fig
         adds_jobs = table["extra_jobs"] > 0  # a cost per job only where jobs are added
         per_job = table.assign(k_yuan=table["cost_per_job_yuan"].where(adds_jobs) / 1e3)
@@ -624,19 +724,27 @@ def cost_per_job_bars(costs: pd.DataFrame) -> Figure:
         )
         for i, r in enumerate(per_job.itertuples()):
             if np.isfinite(r.k_yuan):
-                text = (
-                    f" {r.cost_per_job_yuan:,.0f} yuan per job\n"
-                    f" ({fmt_value(r.extra_jobs)} extra jobs, {r.cost_bn_yuan:,.1f} bn yuan)"
+                text = tr(
+                    " {per_job} yuan per job\n ({jobs} extra jobs, {cost} bn yuan)",
+                    lang,
+                    per_job=f"{r.cost_per_job_yuan:,.0f}",
+                    jobs=fmt_value(r.extra_jobs),
+                    cost=f"{r.cost_bn_yuan:,.1f}",
                 )
                 x = r.k_yuan
             else:
-                text = f" n/a: no extra jobs ({fmt_value(r.extra_jobs)})"
+                text = tr(" n/a: no extra jobs ({jobs})", lang, jobs=fmt_value(r.extra_jobs))
                 x = 0
             left.text(x, i, text, va="center", fontsize=8)
         left.set_xlim(0, top * 1.9)
-        left.set_xlabel(f"cost per extra practitioner in Dec {year}, thousand yuan")
+        left.set_xlabel(
+            tr("cost per extra practitioner in Dec {year}, thousand yuan", lang, year=year)
+        )
         left.set_ylabel("")
-        left.set_title(f"Policy cost to {year} per extra job, against no policy", fontsize=10)
+        left.set_title(
+            tr("Policy cost to {year} per extra job, against no policy", lang, year=year),
+            fontsize=10,
+        )
         # the cost split by kind, stacked, each piece labelled: inside it where it is wide
         # enough, otherwise listed after the bar (thin pieces are otherwise unreadable)
         shown = [k for k in kinds if (table[f"cost_{k}_bn_yuan"] > 0).any()]
@@ -648,7 +756,7 @@ def cost_per_job_bars(costs: pd.DataFrame) -> Figure:
                 cost = float(getattr(r, f"cost_{kind}_bn_yuan"))
                 if cost <= 0:
                     continue
-                name = KIND_LABELS.get(kind, kind)
+                name = kind_label(kind, lang)
                 right.barh(i, cost, left=left_edge, height=0.7, color=kind_colors[kind])
                 if cost >= 0.12 * widest:
                     right.text(
@@ -662,23 +770,25 @@ def cost_per_job_bars(costs: pd.DataFrame) -> Figure:
                 else:
                     small.append(f"{name} {cost:,.2g}")
                 left_edge += cost
-            wrapped = textwrap.wrap("; ".join(small), 38)
-            note = f" {left_edge:,.1f} bn yuan" + "".join(f"\n {line}" for line in wrapped)
+            wrapped = textwrap.wrap("; ".join(small), 38 if lang == "en" else 22)
+            note = tr(" {cost} bn yuan", lang, cost=f"{left_edge:,.1f}") + "".join(
+                f"\n {line}" for line in wrapped
+            )
             right.text(left_edge, i, note, va="center", fontsize=7.5)
         right.set_yticks(range(len(names)), names)
         right.set_ylim(len(names) - 0.5, -0.5)
         right.set_xlim(0, widest * 1.9)
-        right.set_xlabel(f"cumulative policy cost to Dec {year}, bn yuan")
+        right.set_xlabel(tr("cumulative policy cost to Dec {year}, bn yuan", lang, year=year))
         right.set_ylabel("")
-        right.set_title(f"Where the money goes, to {year}", fontsize=10)
+        right.set_title(tr("Where the money goes, to {year}", lang, year=year), fontsize=10)
         if shown:
-            handles = [Patch(color=kind_colors[k], label=KIND_LABELS.get(k, k)) for k in shown]
+            handles = [Patch(color=kind_colors[k], label=kind_label(k, lang)) for k in shown]
             right.legend(
                 handles=handles,
                 loc="upper center",
                 bbox_to_anchor=(0.5, -0.16 - 0.25 / max(len(names), 1)),
                 ncol=min(4, len(shown)),
-                title="policy kind",
+                title=tr("policy kind", lang),
                 fontsize=8,
                 title_fontsize=8,
                 frameon=False,
@@ -691,7 +801,11 @@ def cost_per_job_bars(costs: pd.DataFrame) -> Figure:
 
 
 def attribution_waterfall(
-    attribution: pd.DataFrame, metric: str, *, scenarios: list[str] | None = None
+    attribution: pd.DataFrame,
+    metric: str,
+    *,
+    scenarios: list[str] | None = None,
+    lang: str = "en",
 ) -> Figure:
     """What does the work: the package's effect built up policy kind by policy kind.
 
@@ -705,6 +819,7 @@ def attribution_waterfall(
             metric, year, policy_kind, effect_mean, effect_p5, effect_p95``; ``total`` rows).
         metric: the metric whose effect is split.
         scenarios: one panel per scenario (default: all in the table).
+        lang: the labels' language.
 
     Returns:
         A figure with one axes per scenario.
@@ -717,9 +832,9 @@ def attribution_waterfall(
     if table.empty:
         raise ValueError(f"no attribution for metric {metric!r}")
     names = _scenarios(table, scenarios)
-    label, unit = metric_label(metric)
+    label, unit = metric_label(metric, lang)
     year = int(table["year"].iloc[0])
-    with _style():
+    with _style(lang):
         fig = _figure(max(7.0, 5.5 * len(names)), 4.8)
         axes = fig.subplots(1, len(names), squeeze=False).ravel()
         for ax, name in zip(axes, names, strict=True):
@@ -728,11 +843,11 @@ def attribution_waterfall(
             total = float(part.loc[part["policy_kind"] == "total", "effect_mean"].sum())
             steps = kinds["effect_mean"].to_numpy(dtype=float)
             starts = np.concatenate([[0.0], np.cumsum(steps)[:-1]])
-            labels = [KIND_LABELS.get(k, k).replace(" ", "\n", 1) for k in kinds["policy_kind"]]
+            labels = [kind_label(k, lang).replace(" ", "\n", 1) for k in kinds["policy_kind"]]
             whole = part[part["policy_kind"] == "total"]
             frame = pd.DataFrame(
                 {
-                    "kind": [*labels, "whole\npackage"],
+                    "kind": [*labels, tr("whole\npackage", lang)],
                     "height": [*steps, total],
                     "start": [*starts, 0.0],
                     "p5": [*kinds["effect_p5"], whole["effect_p5"].sum()],
@@ -772,7 +887,7 @@ def attribution_waterfall(
                 ecolor="0.15",
                 elinewidth=0.9,
                 capsize=3,
-                label="5-95% over seeds",
+                label=tr("5-95% over seeds", lang),
             )
             for i in range(len(frame) - 1):  # connectors between steps
                 end = frame["start"].iloc[i] + frame["height"].iloc[i]
@@ -790,14 +905,28 @@ def attribution_waterfall(
             ax.axhline(0, color="0.2", lw=0.8)
             _human_axis(ax)
             ax.set_xlabel("")
-            ax.set_ylabel(f"effect on {label.lower()} in {year}, {unit}")
+            ax.set_ylabel(
+                tr(
+                    "effect on {what} in {year}, {unit}",
+                    lang,
+                    what=_lower(label),
+                    year=year,
+                    unit=unit,
+                )
+            )
             ax.tick_params(axis="x", labelsize=8)
-            ax.set_title(display_name(name), fontsize=10)
+            ax.set_title(display_name(name, lang), fontsize=10)
             ax.legend(loc="best", fontsize=7, frameon=False)
-        how = "December" if is_stock(metric) else "year total"
+        how = tr("December" if is_stock(metric) else "year total", lang)
         fig.suptitle(
-            f"What does the work: {label.lower()} in {year} ({how}) against no policy,\nsplit by "
-            "policy kind (Shapley values, mean over seeds)",
+            tr(
+                "What does the work: {what} in {year} ({how}) against no policy,\nsplit by "
+                "policy kind (Shapley values, mean over seeds)",
+                lang,
+                what=_lower(label),
+                year=year,
+                how=how,
+            ),
             fontweight="bold",
             fontsize=10,
         )
@@ -899,6 +1028,7 @@ def park_map(
     year: int | None = None,
     *,
     scenarios: list[str] | None = None,
+    lang: str = "en",
 ) -> Figure:
     """Where the revenue is: parks at their schematic positions, sized by revenue.
 
@@ -913,6 +1043,7 @@ def park_map(
         params: parameters with the parks (default: the shipped parameter file).
         year: the year shown (default: last of the run, at most 2025).
         scenarios: one panel per scenario (default: all in the table).
+        lang: the labels' language.
 
     Returns:
         A figure with one map axes per scenario, a key axes and a colour bar.
@@ -937,7 +1068,7 @@ def park_map(
     # the colour scale starts at 50% occupancy, or lower (in tenths) when a park is emptier
     emptiest = float(np.nanmin(parks["occupancy"])) if parks["occupancy"].notna().any() else 0.5
     norm = mpl.colors.Normalize(vmin=min(0.5, np.floor(max(emptiest, 0.0) * 10) / 10), vmax=1.0)
-    with _style():
+    with _style(lang):
         fig = _figure(6.4 * len(names) + 3.6, 7.4)
         grid = fig.add_gridspec(1, len(names) + 1, width_ratios=[1.0] * len(names) + [0.55])
         axes = [fig.add_subplot(grid[0, i]) for i in range(len(names))]
@@ -979,9 +1110,13 @@ def park_map(
                 dx, dy = away[r.park]
                 reach = 0.5 * np.sqrt(r.area) + 3
                 ax.annotate(
-                    f"{r.revenue_bn_yuan:,.0f} bn"
-                    if r.revenue_bn_yuan >= 10
-                    else f"{r.revenue_bn_yuan:.1f} bn",
+                    tr(
+                        "{revenue} bn",
+                        lang,
+                        revenue=f"{r.revenue_bn_yuan:,.0f}"
+                        if r.revenue_bn_yuan >= 10
+                        else f"{r.revenue_bn_yuan:.1f}",
+                    ),
                     (r.x, r.y),
                     xytext=(reach * dx, reach * dy),
                     textcoords="offset points",
@@ -995,9 +1130,13 @@ def park_map(
             total = float(table.loc[table["scenario"] == name, "revenue_bn_yuan"].sum())
             if not out.empty and total > 0:
                 o = out.iloc[0]
-                note = (
-                    f"Outside any park (not on the map):\n{o.revenue_bn_yuan:,.1f} bn yuan "
-                    f"({o.revenue_bn_yuan / total:.0%} of revenue), {o.firms:,.0f} firms"
+                note = tr(
+                    "Outside any park (not on the map):\n{revenue} bn yuan "
+                    "({share} of revenue), {firms} firms",
+                    lang,
+                    revenue=f"{o.revenue_bn_yuan:,.1f}",
+                    share=f"{o.revenue_bn_yuan / total:.0%}",
+                    firms=f"{o.firms:,.0f}",
                 )
                 ax.text(
                     0.02,
@@ -1008,9 +1147,17 @@ def park_map(
                     va="bottom",
                     bbox={"fc": "white", "ec": "0.7"},
                 )
-            ax.set_title(f"{display_name(name)}: revenue in {year} by park", fontsize=11)
-            ax.set_xlabel("km east of Yuzhong (schematic)")
-            ax.set_ylabel("km north (schematic)")
+            ax.set_title(
+                tr(
+                    "{name}: revenue in {year} by park",
+                    lang,
+                    name=display_name(name, lang),
+                    year=year,
+                ),
+                fontsize=11,
+            )
+            ax.set_xlabel(tr("km east of Yuzhong (schematic)", lang))
+            ax.set_ylabel(tr("km north (schematic)", lang))
             ax.set_aspect("equal", adjustable="datalim")
             ax.margins(0.1)
         key.axis("off")
@@ -1024,18 +1171,25 @@ def park_map(
                 markerfacecolor="0.85",
                 markeredgecolor="0.2",
                 markersize=np.sqrt(area(s)),
-                label=f"{s:,.0f} bn yuan",
+                label=tr("{revenue} bn yuan", lang, revenue=f"{s:,.0f}"),
             )
             for s in sizes
         ]
         handles += [
-            Line2D([], [], marker="o", linestyle="none", color="0.5", label="other park"),
-            Line2D([], [], marker="D", linestyle="none", color="0.5", label="Science City park"),
+            Line2D([], [], marker="o", linestyle="none", color="0.5", label=tr("other park", lang)),
+            Line2D(
+                [],
+                [],
+                marker="D",
+                linestyle="none",
+                color="0.5",
+                label=tr("Science City park", lang),
+            ),
         ]
         key.legend(
             handles=handles,
             loc="upper left",
-            title=f"revenue in {year}",
+            title=tr("revenue in {year}", lang, year=year),
             labelspacing=2.4,
             handletextpad=2.0,
             borderpad=1.0,
@@ -1044,7 +1198,9 @@ def park_map(
             frameon=False,
         )
         lines = [
-            f"{number[pid]:>2}  {_short(p.name)}" for p in params.parks if (pid := p.id) in number
+            f"{number[pid]:>2}  {i18n.park_name(pid, _short(p.name), lang, short=True)}"
+            for p in params.parks
+            if (pid := p.id) in number
         ]
         key.text(
             0.0,
@@ -1054,12 +1210,12 @@ def park_map(
             ha="left",
             fontsize=9.5,
             transform=key.transAxes,
-            family="DejaVu Sans Mono",
+            family=i18n.mono_family(lang),
         )
         fig.colorbar(
             mpl.cm.ScalarMappable(norm=norm, cmap="viridis"),
             ax=axes,
-            label=f"occupancy of office space, Dec {year}",
+            label=tr("occupancy of office space, Dec {year}", lang, year=year),
             location="bottom",
             shrink=0.5,
             aspect=40,

@@ -23,8 +23,10 @@ from matplotlib.figure import Figure
 from analysis import plots
 from analysis.tables import against_base
 from analysis.tables import attainment as attainment_table
+from sim import lang as i18n
 from sim.credibility import trust_statement
 from sim.errors import SettingError
+from sim.lang import t as tr
 from sim.outputs import check_output_file, output_file
 from sim.scenario import ScenarioError
 from sim.targets import (
@@ -167,12 +169,18 @@ def check_metric(results: Results, metric: str) -> str:
 
 
 def figure_for(
-    results: Results, kind: str, *, metric: str | None = None, year: int | None = None
+    results: Results,
+    kind: str,
+    *,
+    metric: str | None = None,
+    year: int | None = None,
+    lang: str = "en",
 ) -> Figure:
     """One figure of a folder: ``fan``, ``paired``, ``costs``, ``attribution`` or ``parks``.
 
     ``metric`` chooses the fan chart's metric (default revenue) and the attribution's metric
-    (default its first); ``year`` the park map's year (default the last, at most 2025).
+    (default its first); ``year`` the park map's year (default the last, at most 2025);
+    ``lang`` the labels' language.
 
     Raises:
         ScenarioError: the kind needs a comparison, the folder lacks the table, or the metric
@@ -185,12 +193,12 @@ def figure_for(
         raise SettingError("kind", f"unknown plot kind '{kind}'{hint}")
     if kind == "fan":
         metric = check_metric(results, metric or "revenue_bn_yuan")
-        return plots.fan_chart(results.trajectories, metric, scenarios=results.shown)
+        return plots.fan_chart(results.trajectories, metric, scenarios=results.shown, lang=lang)
     if kind == "parks":
         years = sorted(results.trajectories["date"].dt.year.unique())
         if year is not None and year not in years:
             raise _error(results.folder, f"year {year} is not in the run ({years[0]}-{years[-1]})")
-        return plots.park_map(results.trajectories, year=year, scenarios=results.names)
+        return plots.park_map(results.trajectories, year=year, scenarios=results.names, lang=lang)
     if results.kind != "comparison":
         raise _error(
             results.folder,
@@ -202,11 +210,11 @@ def figure_for(
         metrics = None
         if metric is not None:
             metrics = [check_metric(results, metric)]
-        return plots.paired_difference_chart(results.paired, metrics, base=results.base)
+        return plots.paired_difference_chart(results.paired, metrics, base=results.base, lang=lang)
     if kind == "costs":
         if results.costs.empty:
             raise _error(results.folder, "no cost ledger: no compared scenario has policies")
-        return plots.cost_per_job_bars(results.costs)
+        return plots.cost_per_job_bars(results.costs, lang=lang)
     if results.attribution.empty:
         raise _error(
             results.folder,
@@ -218,7 +226,7 @@ def figure_for(
     if metric not in have:
         check_metric(results, metric)
         raise _error(results.folder, f"no attribution for '{metric}'; the comparison split {have}")
-    return plots.attribution_waterfall(results.attribution, metric)
+    return plots.attribution_waterfall(results.attribution, metric, lang=lang)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -235,17 +243,30 @@ def _targets() -> pd.DataFrame:
     return obs[obs["kind"] == "target"].set_index("id")
 
 
-def target_text(target_id: str) -> str:
+def target_text(target_id: str, lang: str = "en") -> str:
     """A target in words, e.g. 'Revenue ≥ 500 bn yuan in 2025'."""
     targets = _targets()
     if target_id not in targets.index:
         return target_id
     t = targets.loc[target_id]
-    label, _ = plots.metric_label(str(t["metric"]))
+    label, _ = plots.metric_label(str(t["metric"]), lang)
     unit = str(t["unit"]).replace("m2", "m²")
     value = plots.fmt_value(float(t["value"]))
     year = int(t["year"])
     rule = aggregate_rule(str(t["aggregate"]))
+    if lang != "en":
+        sign = ">" if t["comparison"] == ">" else "≥"
+        return tr(
+            "{when} {label} +{value} {unit}"
+            if rule.kind == "change"
+            else "{when} {label} {sign} {value} {unit}",
+            lang,
+            when=i18n.when(rule, year, lang),
+            label=label,
+            sign=sign,
+            value=value,
+            unit=i18n.unit(unit, lang),
+        )
     if rule.kind == "change":
         return f"+{value} {label.lower()} {rule.when(year)}"
     sign = ">" if t["comparison"] == ">" else "≥"
@@ -253,8 +274,8 @@ def target_text(target_id: str) -> str:
     return f"{label} {sign} {value}{unit} {rule.when(year)}"
 
 
-def _verdict(prob: float) -> str:
-    return verdict(prob)
+def _verdict(prob: float, lang: str = "en") -> str:
+    return i18n.verdict_word(verdict(prob), lang)
 
 
 def _cost_to(results: Results, name: str, year: int) -> float:
@@ -268,7 +289,7 @@ def _cost_to(results: Results, name: str, year: int) -> float:
     return float(sub.groupby("replicate")["value"].sum().median()) if not sub.empty else np.nan
 
 
-def _scorecard(results: Results) -> str:
+def _scorecard(results: Results, lang: str = "en") -> str:
     """Targets down, scenarios across: P(met) and the median, coloured by verdict."""
     att = results.attainment
     if att.empty or att["median"].isna().all():
@@ -283,36 +304,49 @@ def _scorecard(results: Results) -> str:
                 cells.append("<td class='na'>–</td>")
                 continue
             prob, median = float(row["prob_met"].iloc[0]), float(row["median"].iloc[0])
-            verdict = _verdict(prob)
+            word = verdict(prob)  # the class: in English whatever the language
             cells.append(
-                f"<td class='{verdict.replace(' ', '-')}'><strong>P {prob:.0%}</strong> "
-                f"{_e(verdict)}<br><span class='note'>median "
+                f"<td class='{word.replace(' ', '-')}'><strong>P {prob:.0%}</strong> "
+                f"{_e(_verdict(prob, lang))}<br><span class='note'>{_e(tr('median', lang))} "
                 f"{_e(plots.fmt_value(median))}</span></td>"
             )
-        body.append(f"<tr><th>{_e(target_text(str(target_id)))}</th>{''.join(cells)}</tr>")
+        body.append(f"<tr><th>{_e(target_text(str(target_id), lang))}</th>{''.join(cells)}</tr>")
     return (
-        "<table id='scorecard'><thead><tr><th>stated target</th>"
+        f"<table id='scorecard'><thead><tr><th>{_e(tr('stated target', lang))}</th>"
         f"{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
     )
 
 
-def _scenario_answer(results: Results, name: str) -> str:
+def _scenario_answer(results: Results, name: str, lang: str = "en") -> str:
     """Targets, cost and what does the work for one scenario, as one HTML paragraph."""
     att = results.attainment
     rows = att[att["scenario"] == name] if not att.empty else att
     parts = [f"<strong>{_e(name)}</strong>: "]
     in_run = rows[rows["median"].notna()] if not rows.empty else rows
     if rows.empty:
-        parts.append("no stated targets to check.")
+        parts.append(tr("no stated targets to check.", lang))
     elif in_run.empty:
         end = results.period[1].strftime("%Y-%m")
-        parts.append(f"the {int(rows['year'].max())} targets lie beyond this run's end ({end}).")
+        parts.append(
+            tr(
+                "the {year} targets lie beyond this run's end ({end}).",
+                lang,
+                year=int(rows["year"].max()),
+                end=end,
+            )
+        )
     else:
         good = in_run[in_run["prob_met"] >= LIKELY]
-        names = ", ".join(_e(target_text(r.target_id)) for r in good.itertuples())
+        names = tr(", ", lang).join(_e(target_text(r.target_id, lang)) for r in good.itertuples())
         parts.append(
-            f"{len(good)} of {len(in_run)} stated targets met in at least two thirds of the "
-            f"replicates{' (' + names + ')' if names else ''}."
+            tr(
+                "{good} of {all} stated targets met in at least two thirds of the "
+                "replicates{names}.",
+                lang,
+                good=len(good),
+                all=len(in_run),
+                names=tr(" ({names})", lang, names=names) if names else "",
+            )
         )
     year = min(2025, int(results.period[1].year))
     costs = results.costs
@@ -320,27 +354,54 @@ def _scenario_answer(results: Results, name: str) -> str:
     if not row.empty:
         r = row.iloc[0]
         through = int(r.through_year)
-        cost = f" Policy cost to {through}: {plots.fmt_value(r.cost_bn_yuan)} bn yuan"
+        cost = tr(
+            " Policy cost to {year}: {cost} bn yuan",
+            lang,
+            year=through,
+            cost=plots.fmt_value(r.cost_bn_yuan, lang=lang),
+        )
         if np.isfinite(r.extra_jobs) and r.extra_jobs > 0 and np.isfinite(r.cost_per_job_yuan):
             parts.append(
-                f"{cost}, {plots.fmt_value(r.cost_per_job_yuan)} yuan per extra job against the "
-                f"same seeds without any policy ({plots.fmt_value(r.extra_jobs)} extra jobs in "
-                f"Dec {through}; {_share(r.deadweight_jobs)} of the jobs added would have come "
-                "anyway)."
+                cost
+                + tr(
+                    ", {per_job} yuan per extra job against the same seeds without any policy "
+                    "({jobs} extra jobs in Dec {year}; {deadweight} of the jobs added would "
+                    "have come anyway).",
+                    lang,
+                    per_job=plots.fmt_value(r.cost_per_job_yuan, lang=lang),
+                    jobs=plots.fmt_value(r.extra_jobs, lang=lang),
+                    year=through,
+                    deadweight=_share(r.deadweight_jobs, lang),
+                )
             )
         else:
             parts.append(
-                f"{cost}, and no extra jobs against the same seeds without any policy "
-                f"(median {plots.fmt_value(r.extra_jobs)} in Dec {through})."
+                cost
+                + tr(
+                    ", and no extra jobs against the same seeds without any policy "
+                    "(median {jobs} in Dec {year}).",
+                    lang,
+                    jobs=plots.fmt_value(r.extra_jobs, lang=lang),
+                    year=through,
+                )
             )
     else:
         cost = _cost_to(results, name, year)
         if results.kind == "run" or cost > 0:
-            parts.append(f" Policy cost to {year}: {_e(plots.fmt_value(cost))} bn yuan.")
+            parts.append(
+                tr(
+                    " Policy cost to {year}: {cost} bn yuan.",
+                    lang,
+                    year=year,
+                    cost=_e(plots.fmt_value(cost, lang=lang)),
+                )
+            )
         if results.kind == "run":
-            parts.append(" Cost per job needs a same-seed run without policies (cqsim compare).")
+            parts.append(
+                tr(" Cost per job needs a same-seed run without policies (cqsim compare).", lang)
+            )
     if results.kind == "comparison" and name != results.base:
-        parts.append(_against_base(results, name, year))
+        parts.append(_against_base(results, name, year, lang))
     shares = results.attribution
     mine = (
         shares[(shares["scenario"].astype(str) == name) & (shares["policy_kind"] != "total")]
@@ -349,22 +410,35 @@ def _scenario_answer(results: Results, name: str) -> str:
     )
     works = []
     for metric, part in mine.groupby("metric", sort=False) if not mine.empty else []:
-        label, unit = plots.metric_label(str(metric))
+        label, unit = plots.metric_label(str(metric), lang)
         top = part.sort_values("effect_mean", ascending=False).head(3)
         items = ", ".join(
-            f"{_e(plots.KIND_LABELS.get(r.policy_kind, r.policy_kind))} "
+            f"{_e(plots.kind_label(r.policy_kind, lang))} "
             f"{r.effect_mean:+,.{0 if abs(r.effect_mean) >= 100 else 1}f}"
             for r in top.itertuples()
         )
-        works.append(f"for {_e(label.lower())} in {int(part['year'].iloc[0])}: {items} {_e(unit)}")
+        works.append(
+            tr(
+                "for {what} in {year}: {items} {unit}",
+                lang,
+                what=_e(label.lower()),
+                year=int(part["year"].iloc[0]),
+                items=items,
+                unit=_e(unit),
+            )
+        )
     if works:
         parts.append(
-            " What does the work (Shapley values, means over seeds): " + "; ".join(works) + "."
+            tr(
+                " What does the work (Shapley values, means over seeds): {works}.",
+                lang,
+                works="; ".join(works),
+            )
         )
     return "<p>" + "".join(parts) + "</p>"
 
 
-def _against_base(results: Results, name: str, year: int) -> str:
+def _against_base(results: Results, name: str, year: int, lang: str = "en") -> str:
     """One sentence: what the scenario adds to the comparison's base, seed by seed."""
     table = against_base(results.trajectories, results.base, year)
     row = table[table["scenario"] == name]
@@ -377,29 +451,37 @@ def _against_base(results: Results, name: str, year: int) -> str:
         return ("+" if value >= 0 else "-") + text
 
     def spread(low: float, high: float) -> str:
-        return f"5-95% {signed(low)} to {signed(high)}"
+        return tr("5-95% {low} to {high}", lang, low=signed(low), high=signed(high))
 
-    return (
-        f" Against {_e(results.base)} (the same {int(r.n_pairs)} seeds): "
-        f"{signed(r.cost_median)} bn yuan of policy cost to {year} "
-        f"({spread(r.cost_p5, r.cost_p95)}), {signed(r.jobs_median)} practitioners in Dec {year} "
-        f"({spread(r.jobs_p5, r.jobs_p95)}) and {signed(r.revenue_median)} bn yuan of revenue in "
-        f"{year} ({spread(r.revenue_p5, r.revenue_p95)}; medians of the per-seed differences)."
+    return tr(
+        " Against {base} (the same {n} seeds): {cost} bn yuan of policy cost to {year} "
+        "({cost_spread}), {jobs} practitioners in Dec {year} ({jobs_spread}) and {revenue} bn "
+        "yuan of revenue in {year} ({revenue_spread}; medians of the per-seed differences).",
+        lang,
+        base=_e(results.base),
+        n=int(r.n_pairs),
+        cost=signed(r.cost_median),
+        year=year,
+        cost_spread=spread(r.cost_p5, r.cost_p95),
+        jobs=signed(r.jobs_median),
+        jobs_spread=spread(r.jobs_p5, r.jobs_p95),
+        revenue=signed(r.revenue_median),
+        revenue_spread=spread(r.revenue_p5, r.revenue_p95),
     )
 
 
-def _share(value: float) -> str:
-    return f"{value:.0%}" if value is not None and np.isfinite(value) else "n/a"
+def _share(value: float, lang: str = "en") -> str:
+    return f"{value:.0%}" if value is not None and np.isfinite(value) else tr("n/a", lang)
 
 
-def _lead(results: Results) -> str:
+def _lead(results: Results, lang: str = "en") -> str:
     """One sentence over all scenarios: whether any meets every target."""
     att = results.attainment
     if att.empty or att["median"].isna().all():
         return (
-            "The stated 2025 targets cannot be checked: the run ends before 2025."
+            tr("The stated 2025 targets cannot be checked: the run ends before 2025.", lang)
             if not att.empty
-            else "No stated targets to check."
+            else tr("No stated targets to check.", lang)
         )
     att = att[att["median"].notna()]
     n_targets = att["target_id"].nunique()
@@ -409,23 +491,40 @@ def _lead(results: Results) -> str:
     if all_met:
         who = ", ".join(all_met)
         verb = "is" if len(all_met) == 1 else "are"
-        return f"{_e(who)} {verb} likely to meet all {n_targets} stated targets."
+        return tr(
+            "{who} {verb} likely to meet all {n} stated targets.",
+            lang,
+            who=_e(who),
+            verb=verb,
+            n=n_targets,
+        )
     best = int(likely.max())
     leaders = [n for n in results.names if likely[n] == best]
     if len(results.names) == 1:
-        return (
-            f"{_e(results.names[0])} is not likely to meet all {n_targets} stated targets: "
-            f"it meets {best} of {n_targets} in at least two thirds of the replicates."
+        return tr(
+            "{name} is not likely to meet all {n} stated targets: it meets {best} of {n} in at "
+            "least two thirds of the replicates.",
+            lang,
+            name=_e(results.names[0]),
+            n=n_targets,
+            best=best,
         )
     if best == 0:
-        return (
-            f"No scenario is likely to meet any of the {n_targets} stated targets: none is met "
-            "in at least two thirds of the replicates."
+        return tr(
+            "No scenario is likely to meet any of the {n} stated targets: none is met in at "
+            "least two thirds of the replicates.",
+            lang,
+            n=n_targets,
         )
     verb = "comes" if len(leaders) == 1 else "come"
-    return (
-        f"No scenario is likely to meet all {n_targets} stated targets. "
-        f"{_e(', '.join(leaders))} {verb} closest, with {best} of {n_targets}."
+    return tr(
+        "No scenario is likely to meet all {n} stated targets. {leaders} {verb} closest, "
+        "with {best} of {n}.",
+        lang,
+        n=n_targets,
+        leaders=_e(", ".join(leaders)),
+        verb=verb,
+        best=best,
     )
 
 
@@ -433,13 +532,13 @@ def _lead(results: Results) -> str:
 # tables
 
 
-def _fmt_cell(value: object, kind: str) -> str:
+def _fmt_cell(value: object, kind: str, lang: str = "en") -> str:
     if value is None or (isinstance(value, float) and not np.isfinite(value)):
         return "–"
     if kind == "pct":
         return f"{float(value):.0%}"
     if kind == "num":
-        return plots.fmt_value(float(value))
+        return plots.fmt_value(float(value), lang=lang)
     if kind == "signed":
         v = float(value)
         return f"{v:+,.0f}" if abs(v) >= 100 else f"{v:+,.1f}"
@@ -448,10 +547,12 @@ def _fmt_cell(value: object, kind: str) -> str:
     return str(value)
 
 
-def html_table(frame: pd.DataFrame, columns: dict[str, tuple[str, str]], caption: str) -> str:
+def html_table(
+    frame: pd.DataFrame, columns: dict[str, tuple[str, str]], caption: str, lang: str = "en"
+) -> str:
     """A table with escaped cells; ``columns`` maps column -> (heading, format)."""
     if frame.empty:
-        return f"<p class='note'>{_e(caption)}: nothing to show.</p>"
+        return f"<p class='note'>{_e(caption)}{_e(tr(': nothing to show.', lang))}</p>"
     if frame.shape[0] > 0 and "scenario" in frame.columns and "scenario" in columns:
         frame = frame.assign(scenario=frame["scenario"].astype(str))
     cols = [c for c in columns if c in frame.columns]
@@ -468,7 +569,7 @@ def html_table(frame: pd.DataFrame, columns: dict[str, tuple[str, str]], caption
                 if kind == "nowrap"
                 else ""
             )
-            cells.append(f"<td{align}>{_e(_fmt_cell(row[c], kind))}</td>")
+            cells.append(f"<td{align}>{_e(_fmt_cell(row[c], kind, lang))}</td>")
         body.append("<tr>" + "".join(cells) + "</tr>")
     return (
         f"<div class='scroll'><table><caption>{_e(caption)}</caption><thead><tr>{head}</tr>"
@@ -476,116 +577,147 @@ def html_table(frame: pd.DataFrame, columns: dict[str, tuple[str, str]], caption
     )
 
 
-def _metric_heading(metric: str) -> str:
-    label, unit = plots.metric_label(metric)
+def _metric_heading(metric: str, lang: str = "en") -> str:
+    label, unit = plots.metric_label(metric, lang)
     return label if unit.lower() in ("", label.lower()) else f"{label} ({unit})"
 
 
-def _tables(results: Results) -> list[str]:
+def _tables(results: Results, lang: str = "en") -> list[str]:
     out = []
     att = results.attainment.copy()
     if not att.empty:
-        att["what"] = att["target_id"].map(target_text)
-        att["verdict"] = att["prob_met"].map(_verdict)
-        att["unit"] = att["unit"].astype(str).str.replace("m2", "m²")
+        att["what"] = att["target_id"].map(lambda target: target_text(target, lang))
+        att["verdict"] = att["prob_met"].map(lambda prob: _verdict(prob, lang))
+        att["unit"] = (
+            att["unit"].astype(str).str.replace("m2", "m²").map(lambda u: i18n.unit(u, lang))
+        )
         out.append(
             html_table(
                 att,
                 {
-                    "scenario": ("scenario", "text"),
-                    "what": ("target", "text"),
-                    "median": ("model median", "num"),
-                    "target": ("target", "num"),
-                    "unit": ("unit", "text"),
-                    "prob_met": ("P(met)", "pct"),
-                    "verdict": ("", "nowrap"),
+                    "scenario": (tr("scenario", lang), "text"),
+                    "what": (tr("target", lang), "text"),
+                    "median": (tr("model median", lang), "num"),
+                    "target": (tr("target", lang), "num"),
+                    "unit": (tr("unit", lang), "nowrap"),
+                    "prob_met": (tr("P(met)", lang), "pct"),
+                    "verdict": (tr("", lang), "nowrap"),
                     "expected_gap": (
-                        "expected shortfall, in the unit (mean over replicates; 0 where met)",
+                        tr(
+                            "expected shortfall, in the unit (mean over replicates; 0 where met)",
+                            lang,
+                        ),
                         "num",
                     ),
-                    "first_year_median_met": ("first year the median meets it", "int"),
+                    "first_year_median_met": (tr("first year the median meets it", lang), "int"),
                 },
-                f"Stated targets: chance of meeting them over {results.replicates} replicates",
+                tr(
+                    "Stated targets: chance of meeting them over {n} replicates",
+                    lang,
+                    n=results.replicates,
+                ),
+                lang,
             )
         )
     if not results.costs.empty:
         costs = results.costs.copy()
         kinds = [c for c in costs.columns if c.startswith("cost_") and c.endswith("_bn_yuan")]
         spec = {
-            "scenario": ("scenario", "text"),
-            "through_year": ("to end of", "int"),
-            "cost_bn_yuan": ("policy cost from the start, bn yuan (cumulative)", "num"),
-            "extra_jobs": ("extra jobs in December of that year", "num"),
-            "cost_per_job_yuan": ("yuan per extra job", "num"),
-            "extra_revenue_bn_yuan": ("extra revenue from the start, bn yuan (cumulative)", "num"),
-            "cost_per_bn_revenue": ("cost per bn yuan of extra cumulative revenue", "num"),
-            "deadweight_jobs": ("deadweight, jobs", "pct"),
-            "deadweight_firms": ("deadweight, firms", "pct"),
+            "scenario": (tr("scenario", lang), "text"),
+            "through_year": (tr("to end of", lang), "int"),
+            "cost_bn_yuan": (tr("policy cost from the start, bn yuan (cumulative)", lang), "num"),
+            "extra_jobs": (tr("extra jobs in December of that year", lang), "num"),
+            "cost_per_job_yuan": (tr("yuan per extra job", lang), "num"),
+            "extra_revenue_bn_yuan": (
+                tr("extra revenue from the start, bn yuan (cumulative)", lang),
+                "num",
+            ),
+            "cost_per_bn_revenue": (
+                tr("cost per bn yuan of extra cumulative revenue", lang),
+                "num",
+            ),
+            "deadweight_jobs": (tr("deadweight, jobs", lang), "pct"),
+            "deadweight_firms": (tr("deadweight, firms", lang), "pct"),
         }
         out.append(
             html_table(
                 costs,
                 spec,
-                "Cost ledger against the same seeds without any policy (medians over seeds; "
-                "deadweight: share of the jobs or firms added that would have come anyway)",
+                tr(
+                    "Cost ledger against the same seeds without any policy (medians over seeds; "
+                    "deadweight: share of the jobs or firms added that would have come anyway)",
+                    lang,
+                ),
+                lang,
             )
         )
-        by_kind = {"scenario": ("scenario", "text")}
+        by_kind = {"scenario": (tr("scenario", lang), "text")}
         for c in kinds:
             if c != "cost_bn_yuan":
                 kind = c[len("cost_") : -len("_bn_yuan")]
-                by_kind[c] = (plots.KIND_LABELS.get(kind, kind), "num")
+                by_kind[c] = (plots.kind_label(kind, lang), "num")
         year = int(costs["through_year"].max())
-        out.append(html_table(costs, by_kind, f"Policy cost by kind to {year}, bn yuan"))
+        caption = tr("Policy cost by kind to {year}, bn yuan", lang, year=year)
+        out.append(html_table(costs, by_kind, caption, lang))
     if not results.paired.empty:
         year = min(2025, int(results.paired["year"].max()))
         show = results.paired[
             (results.paired["year"] == year) & results.paired["metric"].isin(plots.target_metrics())
         ].copy()
-        show["what"] = show["metric"].map(_metric_heading)
+        show["what"] = show["metric"].map(lambda m: _metric_heading(m, lang))
         show["interval"] = [
-            f"{_fmt_cell(a, 'signed')} to {_fmt_cell(b, 'signed')}"
+            tr("{low} to {high}", lang, low=_fmt_cell(a, "signed"), high=_fmt_cell(b, "signed"))
             for a, b in zip(show["diff_p5"], show["diff_p95"], strict=True)
         ]
         out.append(
             html_table(
                 show,
                 {
-                    "scenario": ("scenario", "text"),
-                    "what": ("metric", "text"),
+                    "scenario": (tr("scenario", lang), "text"),
+                    "what": (tr("metric", lang), "text"),
                     "base_median": (f"{results.base}", "num"),
-                    "scenario_median": ("scenario", "num"),
-                    "diff_median": ("difference (median)", "signed"),
-                    "interval": ("5-95% of per-seed differences", "text"),
-                    "n_pairs": ("seeds", "int"),
+                    "scenario_median": (tr("scenario", lang), "num"),
+                    "diff_median": (tr("difference (median)", lang), "signed"),
+                    "interval": (tr("5-95% of per-seed differences", lang), "text"),
+                    "n_pairs": (tr("seeds", lang), "int"),
                 },
-                f"Paired differences against {results.base} in {year} "
-                "(flows: year total; stocks: December)",
+                tr(
+                    "Paired differences against {base} in {year} "
+                    "(flows: year total; stocks: December)",
+                    lang,
+                    base=results.base,
+                    year=year,
+                ),
+                lang,
             )
         )
     if not results.attribution.empty:
         shares = results.attribution.copy()
-        shares["kind"] = shares["policy_kind"].map(lambda k: plots.KIND_LABELS.get(k, k))
-        shares["what"] = shares["metric"].map(_metric_heading)
+        shares["kind"] = shares["policy_kind"].map(lambda k: plots.kind_label(k, lang))
+        shares["what"] = shares["metric"].map(lambda m: _metric_heading(m, lang))
         shares["order"] = np.where(shares["policy_kind"] == "total", -np.inf, shares["effect_mean"])
         shares = shares.sort_values(["scenario", "metric", "order"], ascending=[True, True, False])
         shares["interval"] = [
-            f"{_fmt_cell(a, 'signed')} to {_fmt_cell(b, 'signed')}"
+            tr("{low} to {high}", lang, low=_fmt_cell(a, "signed"), high=_fmt_cell(b, "signed"))
             for a, b in zip(shares["effect_p5"], shares["effect_p95"], strict=True)
         ]
         out.append(
             html_table(
                 shares,
                 {
-                    "scenario": ("scenario", "text"),
-                    "what": ("metric", "text"),
-                    "year": ("year", "int"),
-                    "kind": ("policy kind", "text"),
-                    "effect_mean": ("effect (mean)", "signed"),
-                    "effect_median": ("effect (median)", "signed"),
-                    "interval": ("5-95% over seeds", "text"),
+                    "scenario": (tr("scenario", lang), "text"),
+                    "what": (tr("metric", lang), "text"),
+                    "year": (tr("year", lang), "int"),
+                    "kind": (tr("policy kind", lang), "text"),
+                    "effect_mean": (tr("effect (mean)", lang), "signed"),
+                    "effect_median": (tr("effect (median)", lang), "signed"),
+                    "interval": (tr("5-95% over seeds", lang), "text"),
                 },
-                "What does the work: Shapley split of each package's effect against no policy",
+                tr(
+                    "What does the work: Shapley split of each package's effect against no policy",
+                    lang,
+                ),
+                lang,
             )
         )
     observed = []
@@ -598,25 +730,32 @@ def _tables(results: Results) -> list[str]:
         obs = pd.concat(observed, ignore_index=True)
         obs = obs[obs["year"] <= plots.OBSERVED_THROUGH]
         obs["band"] = [
-            f"{_fmt_cell(a, 'num')} to {_fmt_cell(b, 'num')}"
+            tr(
+                "{low} to {high}",
+                lang,
+                low=_fmt_cell(a, "num", lang),
+                high=_fmt_cell(b, "num", lang),
+            )
             for a, b in zip(obs["p10"], obs["p90"], strict=True)
         ]
+        obs["unit"] = obs["unit"].astype(str).map(lambda u: i18n.unit(u, lang))
         obs["error"] = obs["error_pct"].map(lambda v: f"{v:+.1f}%")
         out.append(
             html_table(
                 obs,
                 {
-                    "scenario": ("scenario", "text"),
-                    "id": ("figure", "text"),
-                    "year": ("year", "int"),
-                    "observed": ("observed", "num"),
-                    "median": ("model median", "num"),
-                    "band": ("model 10-90%", "text"),
-                    "unit": ("unit", "text"),
-                    "error": ("model vs observed", "text"),
-                    "source": ("source", "text"),
+                    "scenario": (tr("scenario", lang), "text"),
+                    "id": (tr("figure", lang), "text"),
+                    "year": (tr("year", lang), "int"),
+                    "observed": (tr("observed", lang), "num"),
+                    "median": (tr("model median", lang), "num"),
+                    "band": (tr("model 10-90%", lang), "text"),
+                    "unit": (tr("unit", lang), "nowrap"),
+                    "error": (tr("model vs observed", lang), "text"),
+                    "source": (tr("source", lang), "text"),
                 },
-                "Observed figures (2021-2024) against the model",
+                tr("Observed figures (2021-2024) against the model", lang),
+                lang,
             )
         )
     return out
@@ -658,7 +797,7 @@ td.num { text-align: right; font-variant-numeric: tabular-nums; white-space: now
 """
 
 
-def _figures(results: Results) -> list[tuple[str, str, Callable[[], Figure]]]:
+def _figures(results: Results, lang: str = "en") -> list[tuple[str, str, Callable[[], Figure]]]:
     """(id, caption, make figure) for every figure the folder supports, in reading order."""
     present = set(results.trajectories["metric"].astype(str).unique())
     shown = results.shown
@@ -666,58 +805,80 @@ def _figures(results: Results) -> list[tuple[str, str, Callable[[], Figure]]]:
     for metric in plots.target_metrics():
         if metric not in present:
             continue
-        label, unit = plots.metric_label(metric)
+        label, unit = plots.metric_label(metric, lang)
         items.append(
             (
                 f"fan-{metric}",
-                f"{label} ({unit}): median line, 25-75% and 10-90% bands over replicates. "
-                "Where there is one, the stated target is the dashed red line ending in a star, "
-                "drawn in the measure it is stated in, and an observed figure a black diamond.",
-                lambda m=metric: plots.fan_chart(results.trajectories, m, scenarios=shown),
+                tr(
+                    "{label} ({unit}): median line, 25-75% and 10-90% bands over replicates. "
+                    "Where there is one, the stated target is the dashed red line ending in a "
+                    "star, drawn in the measure it is stated in, and an observed figure a black "
+                    "diamond.",
+                    lang,
+                    label=label,
+                    unit=unit,
+                ),
+                lambda m=metric: plots.fan_chart(
+                    results.trajectories, m, scenarios=shown, lang=lang
+                ),
             )
         )
     if not results.paired.empty:
         items.append(
             (
                 "paired",
-                f"Difference each scenario makes against {results.base}, seed by seed "
-                "(common random numbers): bars at the median, whiskers over 90% of seeds.",
-                lambda: plots.paired_difference_chart(results.paired, base=results.base),
+                tr(
+                    "Difference each scenario makes against {base}, seed by seed "
+                    "(common random numbers): bars at the median, whiskers over 90% of seeds.",
+                    lang,
+                    base=results.base,
+                ),
+                lambda: plots.paired_difference_chart(results.paired, base=results.base, lang=lang),
             )
         )
     if not results.costs.empty:
         items.append(
             (
                 "costs",
-                "Policy cost per extra job against the same seeds without any policy, and "
-                "where the money goes by policy kind.",
-                lambda: plots.cost_per_job_bars(results.costs),
+                tr(
+                    "Policy cost per extra job against the same seeds without any policy, and "
+                    "where the money goes by policy kind.",
+                    lang,
+                ),
+                lambda: plots.cost_per_job_bars(results.costs, lang=lang),
             )
         )
     if not results.attribution.empty:
         for metric in pd.unique(results.attribution["metric"].astype(str)):
-            label, _ = plots.metric_label(metric)
+            label, _ = plots.metric_label(metric, lang)
             items.append(
                 (
                     f"attribution-{metric}",
-                    f"What does the work for {label.lower()}: each policy kind's Shapley value "
-                    "as a step, the whole package's effect as the last bar.",
-                    lambda m=metric: plots.attribution_waterfall(results.attribution, m),
+                    tr(
+                        "What does the work for {what}: each policy kind's Shapley value as a "
+                        "step, the whole package's effect as the last bar.",
+                        lang,
+                        what=label.lower(),
+                    ),
+                    lambda m=metric: plots.attribution_waterfall(results.attribution, m, lang=lang),
                 )
             )
     if any(m.startswith("park.") for m in present):
         items.append(
             (
                 "parks",
-                "Parks at their schematic positions (km; no map), sized by revenue and "
-                "coloured by occupancy; revenue outside any park is given in the note.",
-                lambda: plots.park_map(results.trajectories, scenarios=results.names),
+                tr(
+                    "Parks at their schematic positions (km; no map), sized by revenue and "
+                    "coloured by occupancy; revenue outside any park is given in the note.",
+                    lang,
+                ),
+                lambda: plots.park_map(results.trajectories, scenarios=results.names, lang=lang),
             )
         )
     return items
 
 
-def _about(results: Results) -> str:
+def _about(results: Results, lang: str = "en") -> str:
     m = results.manifest
     start, end = results.period
     scenarios = m.get("scenarios") or {
@@ -728,10 +889,13 @@ def _about(results: Results) -> str:
         if not isinstance(sc, dict):
             continue
         policies = sc.get("policies") or []
-        kinds = ", ".join(sorted({str(p.get("kind")) for p in policies})) or "no policies"
+        kinds = tr(", ", lang).join(
+            sorted({plots.kind_label(str(p.get("kind")), lang) for p in policies})
+        ) or tr("no policies", lang)
+        count = tr("({n} policies: {kinds})", lang, n=len(policies), kinds=_e(kinds))
         rows.append(
             f"<li><strong>{_e(name)}</strong>: {_e(sc.get('description') or '')} "
-            f"<span class='note'>({len(policies)} policies: {_e(kinds)})</span></li>"
+            f"<span class='note'>{count}</span></li>"
         )
     seeds = m.get("seeds") or []
     seed_text = f"{seeds[0]}-{seeds[-1]}" if len(seeds) > 1 else ", ".join(map(str, seeds))
@@ -739,28 +903,47 @@ def _about(results: Results) -> str:
     version_text = ", ".join(f"{k} {v}" for k, v in versions.items())
     return (
         "<ul>" + "".join(rows) + "</ul>"
-        f"<p class='meta'>Months {start:%Y-%m} to {end:%Y-%m}; {results.replicates} replicates "
-        f"(seeds {_e(seed_text)}); folder {_e(results.folder.resolve())}; git revision "
-        f"{_e(m.get('git_revision') or 'unknown')}; {_e(version_text)}.</p>"
+        "<p class='meta'>"
+        + tr(
+            "Months {start} to {end}; {n} replicates (seeds {seeds}); folder {folder}; git "
+            "revision {revision}; {versions}.",
+            lang,
+            start=f"{start:%Y-%m}",
+            end=f"{end:%Y-%m}",
+            n=results.replicates,
+            seeds=_e(seed_text),
+            folder=_e(results.folder.resolve()),
+            revision=_e(m.get("git_revision") or tr("unknown", lang)),
+            versions=_e(version_text),
+        )
+        + "</p>"
     )
 
 
-def _made(results: Results) -> str:
+def _made(results: Results, lang: str = "en") -> str:
     """When the outputs the report reads were made (a rerun replaces them, not the report)."""
     created = results.manifest.get("created")
-    return f", run made {created[:16].replace('T', ' ')}" if isinstance(created, str) else ""
+    if not isinstance(created, str):
+        return ""
+    return tr(", run made {when}", lang, when=created[:16].replace("T", " "))
 
 
-def build_report(folder: str | Path) -> str:
+def build_report(folder: str | Path, lang: str = "en") -> str:
     """The report of a run or comparison folder as one self-contained HTML page.
 
     Order: title; the answer (per scenario: which targets are met and how likely, the cost
     and cost per job, which policy kinds do the work); the figures; the tables; what was run.
+    ``lang`` is the language of its words (:data:`sim.lang.LANGS`); the figures' too.
     """
     from analysis.optimize_report import build_optimize_report, is_optimization
 
+    i18n.check_lang(lang)
     if is_optimization(folder):
+        if lang != "en":
+            raise SettingError("lang", "the optimisation report is in English only")
         return build_optimize_report(folder)
+    if lang != "en":
+        i18n.cjk_font_path()  # one clear message, before anything is drawn
     results = load_results(folder)
     start, end = results.period
     title = (
@@ -769,66 +952,106 @@ def build_report(folder: str | Path) -> str:
         else f"cqsim: {results.names[0]}"
     )
     kind = (
-        f"comparison of {len(results.names)} scenarios with the same seeds"
+        tr(
+            "comparison of {n} scenarios with the same seeds",
+            lang,
+            n=len(results.names),
+        )
         if results.kind == "comparison"
-        else "run"
+        else tr("run", lang)
     )
-    answer = [f"<p class='lead'>{_lead(results)}</p>"]
+    answer = [f"<p class='lead'>{_lead(results, lang)}</p>"]
     answer += [
-        f"<p class='warning'><strong>Warning:</strong> {_e(w)}</p>"
+        f"<p class='warning'><strong>{_e(tr('Warning:', lang))}</strong> {_e(w)}</p>"
         for w in results.manifest.get("warnings", [])
     ]
-    trust = trust_statement()
+    trust = trust_statement() if lang == "en" else i18n.trust_statement(lang)
     if trust:
         answer.append(f"<p class='trust'>{_e(trust)}</p>")
-    answer.append(_scorecard(results))
-    answer += [_scenario_answer(results, name) for name in results.names]
+    answer.append(_scorecard(results, lang))
+    answer += [_scenario_answer(results, name, lang) for name in results.names]
     answer.append(
-        f"<p class='note'>P = share of the {results.replicates} replicates meeting the target; "
-        f"'met' at P ≥ {MET:.0%}, 'likely' at P ≥ {LIKELY:.0%}, 'as likely as not' from "
-        f"{P_EVEN:.0%} (IPCC's calibrated language), 'unlikely' below. With few replicates "
-        "these shares are coarse.</p>"
+        "<p class='note'>"
+        + tr(
+            "P = share of the {n} replicates meeting the target; 'met' at P ≥ {met}, 'likely' "
+            "at P ≥ {likely}, 'as likely as not' from {even} (IPCC's calibrated language), "
+            "'unlikely' below. With few replicates these shares are coarse.",
+            lang,
+            n=results.replicates,
+            met=f"{MET:.0%}",
+            likely=f"{LIKELY:.0%}",
+            even=f"{P_EVEN:.0%}",
+        )
+        + "</p>"
     )
     figures = []
-    for fig_id, caption, make in _figures(results):
+    for fig_id, caption, make in _figures(results, lang):
         fig = make()
         uri = plots.figure_data_uri(fig)
         figures.append(
             f"<figure id='{_e(fig_id)}'><img src='{uri}' alt='{_e(caption)}'>"
             f"<figcaption>{_e(caption)}</figcaption></figure>"
         )
+    css = CSS if lang == "en" else CSS + f"body {{ font-family: {i18n.CJK_CSS_FAMILY}; }}\n"
+    heading = {
+        key: _e(tr(text, lang))
+        for key, text in (
+            ("answer", "The answer"),
+            ("figures", "Figures"),
+            ("tables", "Tables"),
+            ("about", "What was run"),
+        )
+    }
     parts = [
         "<!DOCTYPE html>",
-        "<html lang='en'><head><meta charset='utf-8'>",
+        f"<html lang='{i18n.HTML_LANG[lang]}'><head><meta charset='utf-8'>",
         "<meta name='generator' content='cqsim'>",
         "<meta name='viewport' content='width=device-width, initial-scale=1'>",
-        f"<title>{_e(title)}</title><style>{CSS}</style></head><body>",
+        f"<title>{_e(title)}</title><style>{css}</style></head><body>",
         f"<h1>{_e(title)}</h1>",
-        f"<p class='meta'>{_e(kind)}, {results.replicates} replicates, {start:%Y-%m} to "
-        f"{end:%Y-%m}{_e(_made(results))}; report written "
-        f"{_e(time.strftime('%Y-%m-%d %H:%M'))}.</p>",
-        "<section id='answer'><h2>The answer</h2>" + "".join(answer) + "</section>",
-        "<nav><a href='#figures'>Figures</a><a href='#tables'>Tables</a>"
-        "<a href='#about'>What was run</a></nav>",
-        "<section id='figures'><h2>Figures</h2>" + "".join(figures) + "</section>",
-        "<section id='tables'><h2>Tables</h2>" + "".join(_tables(results)) + "</section>",
-        "<section id='about'><h2>What was run</h2>" + _about(results) + "</section>",
+        "<p class='meta'>"
+        + _e(
+            tr(
+                "{kind}, {n} replicates, {start} to {end}{made}; report written {now}.",
+                lang,
+                kind=kind,
+                n=results.replicates,
+                start=f"{start:%Y-%m}",
+                end=f"{end:%Y-%m}",
+                made=_made(results, lang),
+                now=time.strftime("%Y-%m-%d %H:%M"),
+            )
+        )
+        + "</p>",
+        f"<section id='answer'><h2>{heading['answer']}</h2>" + "".join(answer) + "</section>",
+        f"<nav><a href='#figures'>{heading['figures']}</a><a href='#tables'>"
+        f"{heading['tables']}</a><a href='#about'>{heading['about']}</a></nav>",
+        f"<section id='figures'><h2>{heading['figures']}</h2>" + "".join(figures) + "</section>",
+        f"<section id='tables'><h2>{heading['tables']}</h2>"
+        + "".join(_tables(results, lang))
+        + "</section>",
+        f"<section id='about'><h2>{heading['about']}</h2>" + _about(results, lang) + "</section>",
         "</body></html>",
     ]
     return "\n".join(parts) + "\n"
 
 
 def write_report(
-    folder: str | Path, out_path: str | Path | None = None, *, force: bool = False
+    folder: str | Path,
+    out_path: str | Path | None = None,
+    *,
+    force: bool = False,
+    lang: str = "en",
 ) -> Path:
     """Build the report and write it in one rename (a temporary file first).
 
     ``out_path`` defaults to ``folder/report.html``; an existing file there that cqsim did not
-    write is replaced only with ``force``. Returns the path written.
+    write is replaced only with ``force``. ``lang`` is the report's language. Returns the path
+    written.
     """
     out = Path(out_path) if out_path is not None else Path(folder) / "report.html"
     check_output_file(out, force=force)
-    page = build_report(folder)
+    page = build_report(folder, lang)
     with output_file(out, force=force) as tmp:
         tmp.write_text(page, encoding="utf-8")
     return out

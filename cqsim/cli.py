@@ -54,6 +54,7 @@ OPTIONS = {
     "kind": "KIND",
     "target": "--target",
     "threshold": "--threshold",
+    "lang": "--lang",
 }
 
 

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from cqsim.cli import run_setting, workers_count
 from sim.errors import SettingError
+from sim.lang import LANGS
 
 
 def add_commands(sub) -> None:
@@ -173,6 +174,7 @@ def add_report_commands(sub) -> None:
     rep.add_argument(
         "--force", action="store_true", help="replace an --out file that cqsim did not write"
     )
+    add_lang_option(rep, "the report's words and figures")
 
     plot = sub.add_parser("plot", help="one figure of a run or comparison folder (PNG and SVG)")
     plot.add_argument("folder", type=Path, help="folder written by cqsim run or cqsim compare")
@@ -191,6 +193,18 @@ def add_report_commands(sub) -> None:
     plot.add_argument(
         "--force", action="store_true", help="replace --out files that cqsim did not write"
     )
+    add_lang_option(plot, "the figure's labels")
+
+
+def add_lang_option(parser: argparse.ArgumentParser, what: str) -> None:
+    """Register --lang (en or zh; Chinese needs the font Noto Sans CJK SC)."""
+    parser.add_argument(
+        "--lang",
+        choices=LANGS,
+        default="en",
+        help=f"language of {what}: en (default) or zh (Chinese; needs the font Noto Sans CJK "
+        "SC, Debian's fonts-noto-cjk); file names, metrics and target ids stay as they are",
+    )
 
 
 def cmd_report(args: argparse.Namespace) -> int:
@@ -202,7 +216,7 @@ def cmd_report(args: argparse.Namespace) -> int:
     if out.suffix.lower() not in (".html", ".htm"):
         raise SettingError("out", f"expected an .html file, got {out}")
     check_output_file(out, force=args.force)
-    path = write_report(args.folder, out, force=args.force)
+    path = write_report(args.folder, out, force=args.force, lang=args.lang)
     print(f"wrote {path}")
     return 0
 
@@ -226,8 +240,12 @@ def cmd_plot(args: argparse.Namespace) -> int:
         )
     for target in figure_paths(out):
         check_output_file(target, force=args.force)
+    if args.lang != "en":
+        from sim.lang import cjk_font_path
+
+        cjk_font_path()  # one clear message if the font is missing, before anything runs
     results = load_results(args.folder)
-    fig = figure_for(results, args.kind, metric=args.metric, year=args.year)
+    fig = figure_for(results, args.kind, metric=args.metric, year=args.year, lang=args.lang)
     for path in save_figure(fig, out, force=args.force):
         print(f"wrote {path}")
     return 0

@@ -439,3 +439,39 @@ def test_park_map_colour_scale_reaches_the_emptiest_park():
     (points,) = [c for c in ax.collections if isinstance(c, PathCollection)]
     expected = mpl.colormaps["viridis"]((0.23 - 0.2) / 0.8)
     assert tuple(points.get_facecolors()[0][:3]) == pytest.approx(expected[:3], abs=0.02)
+
+
+# ------------------------------------------------------------------------------ Chinese labels
+
+
+def _texts(fig: Figure) -> list[str]:
+    """Every text a drawn figure shows: titles, axis and tick labels, legends, annotations."""
+    return [t.get_text() for t in fig.findobj(lambda a: hasattr(a, "get_text")) if t.get_text()]
+
+
+def test_chinese_plots_have_chinese_titles_and_axis_labels_and_every_glyph(traj):
+    """lang='zh': Chinese titles, axis labels, park names; no glyph missing from the font."""
+    import io
+    import warnings
+
+    from sim import lang
+
+    lang.missing(clear=True)
+    with_parks = _frame("a", [1, 2], parks=True)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        fan = plots.fan_chart(traj, "revenue_bn_yuan", lang="zh")
+        parks = plots.park_map(with_parks, lang="zh")
+        for fig in (fan, parks):
+            fig.savefig(io.BytesIO(), format="png")
+    glyphs = [str(w.message) for w in caught if "missing from" in str(w.message)]
+    assert not glyphs, glyphs[:3]
+    assert lang.missing() == set()  # every text asked for has its Chinese
+    ax = fan.axes[0]
+    assert ax.get_title() == "主营业务收入, 截至各月的12个月合计 (十亿元)"
+    assert ax.get_ylabel() == "十亿元"
+    assert any(t.startswith("2025年目标") for t in _texts(fan))
+    assert parks.axes[0].get_xlabel() == "渝中以东公里数 (示意)"
+    assert any("金凤软件园" in t for t in _texts(parks))
+    # and the same figure in English is as it was
+    assert plots.fan_chart(traj, "revenue_bn_yuan").axes[0].get_title().startswith("Revenue,")

@@ -250,7 +250,9 @@ def test_write_report_is_atomic_and_replaces(folders, tmp_path, monkeypatch):
     out.parent.mkdir()
     out.write_text("the user's own page")
     page = "<meta name='generator' content='cqsim'><p>{}</p>"
-    monkeypatch.setattr(report, "build_report", lambda folder: page.format(Path(folder).name))
+    monkeypatch.setattr(
+        report, "build_report", lambda folder, lang="en": page.format(Path(folder).name)
+    )
     with pytest.raises(OutputError, match=r"not written by cqsim.*--force"):
         write_report(folders["cmp_no_attr"], out)  # a file cqsim did not write is kept
     assert out.read_text() == "the user's own page"
@@ -258,7 +260,7 @@ def test_write_report_is_atomic_and_replaces(folders, tmp_path, monkeypatch):
     assert out.read_text() == page.format("cmp_no_attr")
     assert write_report(folders["cmp_no_attr"], out) == out  # its own page it replaces
 
-    def broken(folder):
+    def broken(folder, lang="en"):
         raise ScenarioError(folder, "", "broken")
 
     monkeypatch.setattr(report, "build_report", broken)
@@ -356,3 +358,30 @@ def test_report_opens_offline_in_chromium_with_every_image(
     page.screenshot(path=str(shot), full_page=True)
     assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     page.close()
+
+
+def test_chinese_report_has_chinese_labels_and_every_glyph(folders, tmp_path, capsys):
+    """`cqsim report --lang zh`: Chinese sections, targets, parks; every glyph in the font."""
+    import warnings
+
+    from sim import lang
+
+    lang.missing(clear=True)
+    out = tmp_path / "zh.html"
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        assert main(["report", str(folders["cmp"]), "--lang", "zh", "--out", str(out)]) == 0
+    glyphs = [str(w.message) for w in caught if "missing from" in str(w.message)]
+    assert not glyphs, glyphs[:3]
+    assert lang.missing() == set()  # every label asked for has its Chinese
+    page = out.read_text(encoding="utf-8")
+    assert "<html lang='zh-CN'>" in page and "Noto Sans CJK SC" in page
+    for text in ("<h2>结论</h2>", "<h2>图表</h2>", "<h2>表格</h2>", "<h2>运行内容</h2>"):
+        assert text in page, text
+    assert "2025年主营业务收入 ≥ 500 十亿元" in page  # a stated target
+    assert re.search(r"P \d+%</strong> (达成|可能达成|或许达成|不太可能达成)<", page)
+    assert "租金减免" in page and "人才政策" in page  # the policy kinds
+    # ids and scenario names (the output contract) are as in English
+    assert "cq_revenue_2021" in page and "rent_and_talent" in page
+    english = (folders["cmp"].parent / "cmp.html").read_text(encoding="utf-8")
+    assert "<html lang='en'>" in english and "结论" not in english

@@ -17,7 +17,9 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from PIL import Image
 
+from sim import lang as i18n
 from sim.app.live import Trajectory, parameters, stated_targets
+from sim.lang import t as tr
 from sim.targets import aggregate_rule
 
 CRISP_DPI = 200  # twice the pixels the page shows: crisp at a device-pixel ratio of 2
@@ -140,21 +142,22 @@ def park_state(run: Trajectory) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def park_figure(parks: pd.DataFrame, title: str) -> Figure:
+def park_figure(parks: pd.DataFrame, title: str, lang: str = "en") -> Figure:
     """Parks at their schematic positions, sized by revenue, coloured by occupancy.
 
-    Parks are numbered in the order of the table; Science City parks are diamonds.
+    Parks are numbered in the order of the table; Science City parks are diamonds. ``lang``:
+    the labels' language.
     """
     # from 50% occupancy, or lower (in tenths) when a park is emptier
     emptiest = float(np.nanmin(parks["occupancy"])) if parks["occupancy"].notna().any() else 0.5
     norm = mpl.colors.Normalize(vmin=min(0.5, np.floor(max(emptiest, 0.0) * 10) / 10), vmax=1.0)
     top = max(float(parks["revenue_bn_yuan"].fillna(0).max()), 1e-9)
-    with mpl.rc_context({"font.size": 7.5}):
+    with mpl.rc_context({"font.size": 7.5, **i18n.font_rc(lang)}):
         fig = Figure(figsize=(2.9, 3.0), dpi=CRISP_DPI)  # shown at 300 px
         FigureCanvasAgg(fig)
         ax = fig.add_axes((0.16, 0.3, 0.8, 0.62))
         if parks["revenue_bn_yuan"].isna().all():
-            ax.text(0.5, 0.5, "Not run yet", ha="center", transform=ax.transAxes)
+            ax.text(0.5, 0.5, tr("Not run yet", lang), ha="center", transform=ax.transAxes)
             ax.set_axis_off()
             return fig
         for shape, mine in (("D", parks["science_city"]), ("o", ~parks["science_city"])):
@@ -172,14 +175,14 @@ def park_figure(parks: pd.DataFrame, title: str) -> Figure:
         for i, row in enumerate(parks.itertuples()):
             ax.annotate(str(i + 1), (row.x, row.y), ha="center", va="center", fontsize=7)
         ax.set_title(title, fontsize=8, loc="left")
-        ax.set_ylabel("km (schematic)")
+        ax.set_ylabel(tr("km (schematic)", lang))
         ax.margins(0.12)
         cax = fig.add_axes((0.16, 0.13, 0.8, 0.04))
         fig.colorbar(
             mpl.cm.ScalarMappable(norm=norm, cmap="viridis"),
             cax=cax,
             orientation="horizontal",
-            label="occupancy of office space",
+            label=tr("occupancy of office space", lang),
             format=mpl.ticker.PercentFormatter(1.0),
         )
     return fig
@@ -194,6 +197,8 @@ def band_figure(
     title: str,
     series: list[tuple[str, object, str, str]],
     band: tuple[int, int] = (10, 90),
+    *,
+    lang: str = "en",
 ) -> Figure:
     """One metric over several seeds: each ensemble's median line and its percentile band.
 
@@ -204,11 +209,12 @@ def band_figure(
         series: ``(label, ensemble, colour, line style)`` for each ensemble shown (an
             :class:`~sim.app.ensemble.Ensemble`); the first sets the target lines.
         band: the percentiles of the band.
+        lang: the legend's language (the title is given).
 
     """
     first = series[0][1]
     years = _years(first.member(0))
-    with mpl.rc_context({"font.size": 8.5}):
+    with mpl.rc_context({"font.size": 8.5, **i18n.font_rc(lang)}):
         fig = Figure(figsize=(4.6, 3.0), dpi=CRISP_DPI)  # shown at 460 px: sharp on any screen
         FigureCanvasAgg(fig)
         fig.subplots_adjust(left=0.13, right=0.97, top=0.89, bottom=0.1)
@@ -232,12 +238,16 @@ def band_figure(
             ax.plot([year + 1], [value], ls="none", marker="*", ms=11, color=TARGET_COLOR)
             highest = max(highest, value)
         if levels:
-            label = "/".join(str(y) for y, _ in levels) + " target"
+            label = tr("{years} target", lang, years="/".join(str(y) for y, _ in levels))
             handles.append(
                 mpl.lines.Line2D([], [], color=TARGET_COLOR, ls=":", marker="*", label=label)
             )
         handles.append(
-            mpl.patches.Patch(color="0.5", alpha=0.3, label=f"{band[0]}-{band[1]}% of seeds")
+            mpl.patches.Patch(
+                color="0.5",
+                alpha=0.3,
+                label=tr("{low}-{high}% of seeds", lang, low=band[0], high=band[1]),
+            )
         )
         ax.set_title(title, loc="left", fontsize=9, fontweight="bold")
         start, last = int(years[0]), int(np.ceil(years[-1]))

@@ -25,6 +25,7 @@ import solara
 import solara.lab
 import tomli_w
 
+from sim import lang as i18n
 from sim.app.charts import (
     BASE_COLOR,
     CHARTS,
@@ -52,7 +53,7 @@ from sim.app.levers import (
     starting_scenarios,
 )
 from sim.app.live import parameters, start_scenario, stated_targets
-from sim.credibility import trust_statement
+from sim.lang import t as tr
 from sim.policies import CLASSES
 from sim.scenario import Scenario, ScenarioError
 from sim.targets import verdict
@@ -75,6 +76,13 @@ CSS = """
 .cqsim-chart img { width: 100%; max-width: 460px; height: auto; }
 .cqsim-parks img { width: 300px; height: auto; }
 """
+# In Chinese the page's own words come in a CJK font (the browser's fallback would do, but
+# a named stack keeps the Chinese of every part of the page in one face).
+CJK_CSS = (
+    f".cqsim-zh, .cqsim-zh .v-application {{ font-family: {i18n.CJK_CSS_FAMILY}; }}\n"
+    # the CJK font's taller lines: the help under a slider no longer rides up into its label
+    ".cqsim-zh .cqsim-help { margin: 0 0 6px 0; line-height: 1.35; }"
+)
 AWARD_HELP = (
     "a one-off award, m yuan, to a firm whose revenue over 12 months first reaches the "
     "threshold (the documents' awards for firms that scale up)"
@@ -90,9 +98,21 @@ CHOICE_HELP = {
 # levers: what each means, and what the starting scenario already does
 
 
-def lever_help(kind: str, name: str) -> str:
+def lever_help(kind: str, name: str, lang: str = "en") -> str:
     """What a lever means, in words: its policy field's description, its unit and range."""
     lever = next(lv for lv in KIND_LEVERS[kind] if lv.name == name)
+    if lang != "en":
+        meaning = i18n.lever_help(name, lang)
+        if lever.choices is not None:
+            return meaning
+        _, low, high, _ = SLIDERS[name]
+        return tr(
+            "{meaning}; from {low} to {high}, 0 adds nothing",
+            lang,
+            meaning=meaning,
+            low=f"{low:,g}",
+            high=f"{high:,g}",
+        )
     if lever.choices is not None:
         for word, text in CHOICE_HELP.items():
             if word in lever.label.lower():
@@ -127,12 +147,14 @@ def _short(value: object) -> str:
     return str(value)
 
 
-def year_problem(levers: Levers) -> str:
+def year_problem(levers: Levers, lang: str = "en") -> str:
     """Why the levers' years cannot be run ('' when they can)."""
     if levers.package_end < levers.package_start:
-        return (
-            f"'Levers until' ({levers.package_end}) is before 'Levers from' "
-            f"({levers.package_start}): set it to {levers.package_start} or later."
+        return tr(
+            "'Levers until' ({end}) is before 'Levers from' ({start}): set it to {start} or later.",
+            lang,
+            end=levers.package_end,
+            start=levers.package_start,
         )
     return ""
 
@@ -154,8 +176,14 @@ class AppRun:
     @property
     def label(self) -> str:
         """What the run is, for legends and tables."""
+        return self.label_in("en")
+
+    def label_in(self, lang: str) -> str:
+        """:attr:`label` in ``lang``."""
         moved = {k: v for k, v in self.levers.changed().items() if k != "start_scenario"}
-        return "this run" if moved else f"this run ({self.levers.start_scenario})"
+        if moved:
+            return tr("this run", lang)
+        return tr("this run ({start})", lang, start=self.levers.start_scenario)
 
 
 @solara.lab.task
@@ -192,70 +220,97 @@ def _signed(value: float) -> str:
     return "–" if not np.isfinite(value) else ("+" if value >= 0 else "") + _fmt(value)
 
 
-def _target_cells(row: pd.Series | None) -> str:
+def _target_cells(row: pd.Series | None, lang: str = "en") -> str:
     if row is None or not np.isfinite(row["median"]):
         return "<td>–</td><td>–</td>"
-    word = verdict(float(row["prob_met"]))
+    word = verdict(float(row["prob_met"]))  # the class: in English whatever the language
+    shown = i18n.verdict_word(word, lang)
     return (
-        f"<td class='{word.replace(' ', '-')}'>P {row['prob_met']:.0%} {html.escape(word)}</td>"
+        f"<td class='{word.replace(' ', '-')}'>P {row['prob_met']:.0%} {html.escape(shown)}</td>"
         f"<td>{_fmt(row['median'])}<br><small>{_fmt(row['p10'])} - {_fmt(row['p90'])}</small>"
         "</td>"
     )
 
 
-def target_html(app: AppRun, pinned: AppRun | None) -> str:
+def target_html(app: AppRun, pinned: AppRun | None, lang: str = "en") -> str:
     """Each 2025 target: P(met), median and 10-90% for the run, its start and a pinned run."""
-    columns = [(app.label, app.run), (app.levers.start_scenario, app.start)]
+    columns = [(app.label_in(lang), app.run), (app.levers.start_scenario, app.start)]
     if pinned is not None:
-        columns.append(("pinned", pinned.run))
+        columns.append((tr("pinned", lang), pinned.run))
     head = "".join(f"<th colspan='2'>{html.escape(name)}</th>" for name, _ in columns)
     stated = stated_targets().set_index("id")
     rows = []
     for t in app.run.targets.itertuples():
         label = str(stated.loc[t.target_id, "label"]).removesuffix(f", {t.unit}")
-        label = label[:1].upper() + label[1:]
+        label = i18n.figure_label(str(t.target_id), label[:1].upper() + label[1:], lang)
         sign = ">" if stated.loc[t.target_id, "comparison"] == ">" else "≥"
         cells = []
         for _, ensemble in columns:
             match = ensemble.targets[ensemble.targets["target_id"] == t.target_id]
-            cells.append(_target_cells(match.iloc[0] if len(match) else None))
+            cells.append(_target_cells(match.iloc[0] if len(match) else None, lang))
+        unit = html.escape(i18n.unit(str(t.unit), lang))
         rows.append(
             f"<tr data-target='{t.target_id}'><td>{html.escape(label)}<br><small>"
-            f"{sign} {_fmt(t.target)} {html.escape(str(t.unit))} in {t.year}</small></td>"
-            f"{''.join(cells)}</tr>"
+            + tr(
+                "{sign} {value} {unit} in {year}",
+                lang,
+                sign=sign,
+                value=_fmt(t.target),
+                unit=unit,
+                year=t.year,
+            )
+            + f"</small></td>{''.join(cells)}</tr>"
         )
     note = (
-        f"<p style='font-size:11px;color:#555;margin:4px 0 0'>{app.seeds} seeds "
-        f"({app.run.seeds[0]}-{app.run.seeds[-1]}) with posterior draws, as "
-        f"<code>cqsim run FILE -n {app.seeds}</code> gives them; median and 10-90% of the "
-        "seeds.</p>"
+        "<p style='font-size:11px;color:#555;margin:4px 0 0'>"
+        + tr(
+            "{n} seeds ({first}-{last}) with posterior draws, as <code>cqsim run FILE -n {n}"
+            "</code> gives them; median and 10-90% of the seeds.",
+            lang,
+            n=app.seeds,
+            first=app.run.seeds[0],
+            last=app.run.seeds[-1],
+        )
+        + "</p>"
     )
     return (
-        f"<table id='cqsim-targets'><tr><th>2025 target</th>{head}</tr>{''.join(rows)}</table>"
-        f"{note}"
+        f"<table id='cqsim-targets'><tr><th>{html.escape(tr('2025 target', lang))}</th>{head}"
+        f"</tr>{''.join(rows)}</table>{note}"
     )
 
 
-def paired_html(table: pd.DataFrame, mine: str, other: str, table_id: str) -> str:
+def _what(text: str, lang: str) -> str:
+    """A row of :func:`sim.app.ensemble.paired_table` in ``lang``: a target's label or a cost."""
+    if lang == "en":
+        return text
+    for t in stated_targets().itertuples():
+        if str(t.label).removesuffix(f", {t.unit}") == text:
+            return i18n.figure_label(str(t.id), text, lang)
+    return tr(text, lang)
+
+
+def paired_html(table: pd.DataFrame, mine: str, other: str, table_id: str, lang: str = "en") -> str:
     """Seed-by-seed differences as an HTML table."""
     rows = []
     for r in table.itertuples():
+        what, unit = html.escape(_what(r.what, lang)), html.escape(i18n.unit(r.unit, lang))
         if r.ratio:  # a cost per extra practitioner or bn yuan: one ratio of means
             rows.append(
-                f"<tr><td>{html.escape(r.what)}</td><td colspan='3'></td>"
-                f"<td><b>{_fmt(r.diff_median)}</b> {html.escape(r.unit)}</td></tr>"
+                f"<tr><td>{what}</td><td colspan='3'></td>"
+                f"<td><b>{_fmt(r.diff_median)}</b> {unit}</td></tr>"
             )
             continue
         rows.append(
-            f"<tr><td>{html.escape(r.what)}, {html.escape(r.unit)}</td>"
+            f"<tr><td>{what}, {unit}</td>"
             f"<td>{_fmt(r.run_median)}</td><td>{_fmt(r.other_median)}</td>"
             f"<td><b>{_signed(r.diff_median)}</b></td>"
             f"<td><small>{_signed(r.diff_low)} to {_signed(r.diff_high)}</small></td></tr>"
         )
     return (
         f"<table id='{table_id}' class='cqsim-paired' style='font-size:12px;width:100%'>"
-        f"<tr><th style='text-align:left'>figure</th><th>{html.escape(mine)}</th>"
-        f"<th>{html.escape(other)}</th><th>difference (median)</th><th>10-90%</th></tr>"
+        f"<tr><th style='text-align:left'>{html.escape(tr('figure', lang))}</th>"
+        f"<th>{html.escape(mine)}</th><th>{html.escape(other)}</th>"
+        f"<th>{html.escape(tr('difference (median)', lang))}</th><th>10-90%</th></tr>"
         f"{''.join(rows)}</table>"
     )
 
@@ -317,7 +372,7 @@ def download_table(app: AppRun, pinned: AppRun | None) -> bytes:
 
 
 @solara.component
-def LeverInputs(state: solara.Reactive[Levers], paths: list[str]):
+def LeverInputs(state: solara.Reactive[Levers], paths: list[str], lang: str = "en"):
     """The starting scenario, the levers' years and every lever, each saying what it means."""
     levers = state.value
     values = asdict(levers)
@@ -327,14 +382,14 @@ def LeverInputs(state: solara.Reactive[Levers], paths: list[str]):
         return lambda value: state.set(replace(state.value, **{name: value}))
 
     solara.Select(
-        label="Starting scenario",
+        label=tr("Starting scenario", lang),
         value=levers.start_scenario,
         values=paths,
         on_value=setter("start_scenario"),
     )
     for name in ("package_start", "package_end"):
         solara.SliderInt(
-            f"{SLIDERS[name][0]} = {values[name]}",
+            f"{i18n.lever_label(name, SLIDERS[name][0], lang)} = {values[name]}",
             value=values[name],
             min=FIRST_YEAR,
             max=LAST_YEAR,
@@ -345,36 +400,52 @@ def LeverInputs(state: solara.Reactive[Levers], paths: list[str]):
     # in the page and an open section stays open when the message comes or goes
     solara.HTML(
         tag="p",
-        unsafe_innerHTML=html.escape(year_problem(levers)),
+        unsafe_innerHTML=html.escape(year_problem(levers, lang)),
         attributes={"id": "cqsim-years"},
         style="color:#b2182b;font-size:12px;margin:0",
     )
     start = solara.use_memo(lambda: start_scenario(levers.start_scenario), [levers.start_scenario])
     parks = list(park_choices(parameters()))
     options = {"park groups": parks, "parks": [k for k in parks if k not in PARK_GROUPS]}
+    # a choice is shown in the page's language and kept in English (the Levers' values)
+    park_names = {
+        p.name.split(" (")[0]: i18n.park_name(p.id, p.name, lang, short=True)
+        for p in parameters().parks
+    }
     for kind, kind_levers in KIND_LEVERS.items():
         already = enacted(start, kind)
-        with solara.Details(
-            summary=CLASSES[kind].label.capitalize()
-            + (" (moved)" if any(values[lv.name] != lv.default for lv in kind_levers) else ""),
-            expand=False,
-        ):
+        moved = any(values[lv.name] != lv.default for lv in kind_levers)
+        label = CLASSES[kind].label
+        summary = (
+            label.capitalize() + (" (moved)" if moved else "")
+            if lang == "en"
+            else i18n.kind_label(kind, label, lang) + (tr(" (moved)", lang) if moved else "")
+        )
+        with solara.Details(summary=summary, expand=False):
             if already:
                 solara.HTML(
                     tag="p",
-                    unsafe_innerHTML=f"<b>{html.escape(levers.start_scenario)} already:</b> "
-                    f"{html.escape(already)}. The levers add to it.",
+                    unsafe_innerHTML=tr(
+                        "<b>{start} already:</b> {already}. The levers add to it.",
+                        lang,
+                        start=html.escape(levers.start_scenario),
+                        already=html.escape(already),
+                    ),
                     classes=["cqsim-help"],
                 )
             for lever in kind_levers:
                 if lever.choices is not None:
                     what = CHOICES[lever.name][1]
                     choices = options[what] if isinstance(what, str) else list(what)
+                    shown = {c: i18n.choice(c, lang, park_names) for c in choices}
+                    english = {v: c for c, v in shown.items()}
                     solara.Select(
-                        label=lever.label,
-                        value=values[lever.name],
-                        values=choices,
-                        on_value=setter(lever.name),
+                        label=i18n.lever_label(lever.name, lever.label, lang),
+                        value=shown[values[lever.name]],
+                        values=list(shown.values()),
+                        on_value=lambda v, name=lever.name, back=english: setter(name)(
+                            back.get(v, v)
+                        ),
                     )
                 else:
                     label, low, high, step = SLIDERS[lever.name]
@@ -382,7 +453,7 @@ def LeverInputs(state: solara.Reactive[Levers], paths: list[str]):
                         solara.SliderInt if isinstance(lever.default, int) else solara.SliderFloat
                     )
                     slider(
-                        f"{label} = {values[lever.name]:,g}",
+                        f"{i18n.lever_label(lever.name, label, lang)} = {values[lever.name]:,g}",
                         value=values[lever.name],
                         min=low,
                         max=high,
@@ -392,13 +463,13 @@ def LeverInputs(state: solara.Reactive[Levers], paths: list[str]):
                     )
                 solara.HTML(
                     tag="p",
-                    unsafe_innerHTML=html.escape(lever_help(kind, lever.name)),
+                    unsafe_innerHTML=html.escape(lever_help(kind, lever.name, lang)),
                     classes=["cqsim-help"],
                 )
 
 
 @solara.component
-def SavePanel(state: solara.Reactive[Levers], on_saved):
+def SavePanel(state: solara.Reactive[Levers], on_saved, lang: str = "en"):
     """The "Save as scenario" panel: writes the levers shown, not those of the last run."""
     name = solara.use_reactive("my_scenario")
     message, set_message = solara.use_state(("", ""))
@@ -406,7 +477,7 @@ def SavePanel(state: solara.Reactive[Levers], on_saved):
     def save() -> None:
         # the current values at the click (a render may not have caught up with the typing)
         levers = state.value
-        problem = year_problem(levers)
+        problem = year_problem(levers, lang)
         if problem:
             set_message(("error", problem))
             return
@@ -417,11 +488,22 @@ def SavePanel(state: solara.Reactive[Levers], on_saved):
             set_message(("error", str(exc)))
             return
         on_saved()
-        set_message(("ok", f"Saved {path.name} in {path.parent}/: cqsim run {path}"))
+        set_message(
+            (
+                "ok",
+                tr(
+                    "Saved {name} in {folder}/: cqsim run {path}",
+                    lang,
+                    name=path.name,
+                    folder=path.parent,
+                    path=path,
+                ),
+            )
+        )
 
     with solara.Row():
-        solara.InputText("Scenario name", value=name, continuous_update=True)
-        solara.Button("Save as scenario", on_click=save, outlined=True)
+        solara.InputText(tr("Scenario name", lang), value=name, continuous_update=True)
+        solara.Button(tr("Save as scenario", lang), on_click=save, outlined=True)
     if message[0]:
         colour = "#1a7f37" if message[0] == "ok" else "#b2182b"
         solara.HTML(
@@ -433,17 +515,19 @@ def SavePanel(state: solara.Reactive[Levers], on_saved):
 
 
 @solara.component
-def Charts(app: AppRun, pinned: AppRun | None):
+def Charts(app: AppRun, pinned: AppRun | None, lang: str = "en"):
     """The six trajectories: each run's median and 10-90% band, with its 2025 target."""
     series = [
-        (app.label, app.run, RUN_COLOR, "-"),
+        (app.label_in(lang), app.run, RUN_COLOR, "-"),
         (app.levers.start_scenario, app.start, BASE_COLOR, "--"),
     ]
     if pinned is not None:
-        series.append(("pinned", pinned.run, PINNED_COLOR, "-."))
+        series.append((tr("pinned", lang), pinned.run, PINNED_COLOR, "-."))
     images = solara.use_memo(
-        lambda: [png(band_figure(m, how, title, series)) for m, how, title in CHARTS],
-        [app, pinned],
+        lambda: [
+            png(band_figure(m, how, tr(title, lang), series, lang=lang)) for m, how, title in CHARTS
+        ],
+        [app, pinned, lang],
     )
     with solara.ColumnsResponsive(12, medium=6, large=6, xlarge=4):
         for (metric, _, _), image in zip(CHARTS, images, strict=True):
@@ -453,7 +537,7 @@ def Charts(app: AppRun, pinned: AppRun | None):
 
 
 @solara.component
-def Parks(app: AppRun):
+def Parks(app: AppRun, lang: str = "en"):
     """The parks in 2025 (medians over seeds): revenue as area, occupancy as colour."""
 
     def draw() -> tuple[pd.DataFrame, bytes] | None:
@@ -462,25 +546,30 @@ def Parks(app: AppRun):
         if row is None:
             return None
         parks = park_state(replace(run, months=row + 1))
-        return parks, png(park_figure(parks, "12 months to 2025-12, median of the seeds"))
+        title = tr("12 months to 2025-12, median of the seeds", lang)
+        return parks, png(park_figure(parks, title, lang=lang))
 
-    drawn = solara.use_memo(draw, [app])
+    drawn = solara.use_memo(draw, [app, lang])
     if drawn is None:
         return
     parks, image = drawn
-    with solara.Card("Parks: revenue (area) and occupancy (colour)", classes=["cqsim-parks"]):
+    card = tr("Parks: revenue (area) and occupancy (colour)", lang)
+    with solara.Card(card, classes=["cqsim-parks"]):
         with solara.Row(style={"align-items": "flex-start"}):
             solara.Image(image)
             rows = "".join(
-                f"<tr><td>{i + 1}</td><td>{html.escape(p.name)}"
+                f"<tr><td>{i + 1}</td>"
+                f"<td>{html.escape(i18n.park_name(p.park, p.name, lang, short=True))}"
                 f"{' ◆' if p.science_city else ''}</td><td>{_fmt(p.revenue_bn_yuan)}</td>"
                 f"<td>{p.occupancy:.0%}</td></tr>"
                 for i, p in enumerate(parks.itertuples())
             )
             solara.HTML(
                 tag="table",
-                unsafe_innerHTML="<tr><th></th><th style='text-align:left'>park (◆ Science "
-                f"City)</th><th>bn yuan</th><th>occupancy</th></tr>{rows}",
+                unsafe_innerHTML="<tr><th></th><th style='text-align:left'>"
+                f"{html.escape(tr('park (◆ Science City)', lang))}</th>"
+                f"<th>{html.escape(i18n.unit('bn yuan', lang))}</th>"
+                f"<th>{html.escape(tr('occupancy', lang))}</th></tr>{rows}",
                 style="font-size:12px;line-height:1.2",
             )
 
@@ -488,8 +577,10 @@ def Parks(app: AppRun):
 @solara.component
 def Page():
     """The app: one page per browser tab."""
-    solara.Style(CSS)
-    solara.Title("cqsim: Chongqing software cluster")
+    lang_state = solara.use_reactive("en")
+    lang = lang_state.value
+    solara.Style(CSS + (CJK_CSS if lang != "en" else ""))
+    solara.Title(tr("cqsim: Chongqing software cluster", lang))
     paths, set_paths = solara.use_state(list(starting_scenarios(default_save_dir())))
     state = solara.use_reactive(Levers())
     levers = state.value
@@ -504,56 +595,76 @@ def Page():
     app: AppRun | None = run_levers.latest
     stale = app is not None and (app.levers != levers or app.seeds != seeds)
 
-    with solara.Columns([4, 8]):
+    with solara.Columns([4, 8], classes=[f"cqsim-{lang}"]):
         with solara.Column(style=SCROLL):
-            with solara.Card("Levers"):
+            with solara.Card(tr("Levers", lang)):
+                # the page's language: labels only (files, metrics and values stay as they are)
+                with solara.Row(classes=["cqsim-lang"]):
+                    solara.ToggleButtonsSingle(
+                        value=i18n.LANG_NAMES[lang],
+                        values=[i18n.LANG_NAMES[code] for code in i18n.LANGS],
+                        on_value=lambda name: lang_state.set(
+                            next(c for c, n in i18n.LANG_NAMES.items() if n == name)
+                        ),
+                        dense=True,
+                    )
                 solara.ToggleButtonsSingle(
                     value=seeds, values=list(SEED_CHOICES), on_value=set_seeds
                 )
-                solara.Text("seeds (runs of each scenario)", style="font-size:11px;color:#555")
+                solara.Text(
+                    tr("seeds (runs of each scenario)", lang), style="font-size:11px;color:#555"
+                )
                 with solara.Row():
                     solara.Button(
-                        "Run",
+                        tr("Run", lang),
                         on_click=start,
                         color="primary",
                         disabled=run_levers.pending or bool(year_problem(levers)),
                     )
-                    solara.Button("Back to the start", on_click=lambda: state.set(Levers()))
+                    solara.Button(
+                        tr("Back to the start", lang), on_click=lambda: state.set(Levers())
+                    )
                 # always there (empty when not stale), so the inputs below keep their place in
                 # the page and their open sections stay open
                 solara.HTML(
                     tag="p",
-                    unsafe_innerHTML="Levers moved since the last run: press <b>Run</b>."
+                    unsafe_innerHTML=tr("Levers moved since the last run: press <b>Run</b>.", lang)
                     if stale and not run_levers.pending
                     else "",
                     classes=["cqsim-stale"],
                     attributes={"id": "cqsim-stale" if stale else "cqsim-fresh"},
                 )
-                LeverInputs(state, paths)
+                LeverInputs(state, paths, lang)
                 SavePanel(
                     state,
                     on_saved=lambda: set_paths(list(starting_scenarios(default_save_dir()))),
+                    lang=lang,
                 )
         with solara.Column():
             if run_levers.pending:
                 done = run_levers.progress or 0.0
                 solara.ProgressLinear(value=done)
                 solara.Text(
-                    f"Running {seeds} seeds of each scenario in worker processes: {done:.0f}%",
+                    tr(
+                        "Running {seeds} seeds of each scenario in worker processes: {done}%",
+                        lang,
+                        seeds=seeds,
+                        done=f"{done:.0f}",
+                    ),
                     classes=["cqsim-busy"],
                 )
             if run_levers.error:
-                solara.Error(f"The run failed: {run_levers.exception}")
+                solara.Error(tr("The run failed: {error}", lang, error=run_levers.exception))
             if app is None:
-                solara.Text("Running the starting scenario…")
+                solara.Text(tr("Running the starting scenario…", lang))
                 return
-            with solara.Card("2025 targets"):
+            with solara.Card(tr("2025 targets", lang)):
                 solara.HTML(
                     tag="div",
-                    unsafe_innerHTML=target_html(app, pinned),
+                    unsafe_innerHTML=target_html(app, pinned, lang),
                     attributes={"id": "cqsim-answer"},
                 )
-                trust = trust_statement()
+                trust = i18n.trust_statement(lang)
                 if trust:
                     solara.HTML(
                         tag="p",
@@ -561,47 +672,67 @@ def Page():
                         attributes={"id": "cqsim-trust"},
                         style="font-size: 11.5px; color: #444; margin-top: 6px",
                     )
-            with solara.Card(f"What the levers add to {app.levers.start_scenario}, seed by seed"):
+            with solara.Card(
+                tr(
+                    "What the levers add to {start}, seed by seed",
+                    lang,
+                    start=app.levers.start_scenario,
+                )
+            ):
+                mine = app.label_in(lang)
                 if app.run is app.start:
-                    solara.Text("No lever moved: this run is the starting scenario.")
+                    solara.Text(tr("No lever moved: this run is the starting scenario.", lang))
                 else:
                     table = paired_table(app.run, app.start)
                     solara.HTML(
                         tag="div",
                         unsafe_innerHTML=paired_html(
-                            table, app.label, app.levers.start_scenario, "cqsim-vs-start"
+                            table, mine, app.levers.start_scenario, "cqsim-vs-start", lang
                         ),
                     )
                 if pinned is not None and pinned.seeds == app.seeds:
-                    solara.Markdown("**Against the pinned run** (same seeds):")
+                    solara.Markdown(tr("**Against the pinned run** (same seeds):", lang))
                     solara.HTML(
                         tag="div",
                         unsafe_innerHTML=paired_html(
-                            paired_table(app.run, pinned.run), app.label, "pinned", "cqsim-vs-pin"
+                            paired_table(app.run, pinned.run),
+                            mine,
+                            tr("pinned", lang),
+                            "cqsim-vs-pin",
+                            lang,
                         ),
                     )
                 with solara.Row():
-                    solara.Button("Pin this run", on_click=lambda: set_pinned(app), outlined=True)
+                    solara.Button(
+                        tr("Pin this run", lang), on_click=lambda: set_pinned(app), outlined=True
+                    )
                     if pinned is not None:
-                        solara.Button("Unpin", on_click=lambda: set_pinned(None), text=True)
+                        solara.Button(
+                            tr("Unpin", lang), on_click=lambda: set_pinned(None), text=True
+                        )
                     solara.FileDownload(
                         lambda: download_table(app, pinned),
                         filename="cqsim_app_runs.csv",
-                        label="Yearly figures (CSV)",
+                        label=tr("Yearly figures (CSV)", lang),
                     )
                     solara.FileDownload(
                         lambda: download_runs(app, pinned),
                         filename="cqsim_app_runs.parquet",
-                        label="Monthly runs (Parquet)",
+                        label=tr("Monthly runs (Parquet)", lang),
                     )
                     solara.FileDownload(
                         lambda: download_scenario(state.value),
                         filename="cqsim_app_scenario.toml",
-                        label="Levers shown (TOML)",
+                        label=tr("Levers shown (TOML)", lang),
                     )
                 solara.Text(
-                    f"{app.seeds} seeds each, {app.seconds:.1f} s.",
+                    tr(
+                        "{n} seeds each, {seconds} s.",
+                        lang,
+                        n=app.seeds,
+                        seconds=f"{app.seconds:.1f}",
+                    ),
                     style="font-size:11px;color:#555",
                 )
-            Charts(app, pinned)
-            Parks(app)
+            Charts(app, pinned, lang)
+            Parks(app, lang)
