@@ -67,17 +67,23 @@ class Sector:
 
 
 class _Group:
-    """Read-only attribute access to one parameter group (``params.labour.quit_rate``)."""
+    """Read-only attribute access to one parameter group (``params.labour.quit_rate``).
+
+    The values are plain instance attributes, so the model's many reads each month cost no
+    more than any attribute's.
+    """
 
     def __init__(self, name: str, values: dict[str, Any]):
-        self._name = name
-        self._values = values
+        self.__dict__.update(values)
+        self.__dict__["_group_name"] = name
 
     def __getattr__(self, item: str) -> Any:
-        try:
-            return self._values[item]
-        except KeyError:
-            raise AttributeError(f"no parameter '{self._name}.{item}'") from None
+        if item.startswith("__"):
+            raise AttributeError(item)
+        raise AttributeError(f"no parameter '{self.__dict__.get('_group_name')}.{item}'")
+
+    def __setattr__(self, item: str, value: Any) -> None:
+        raise AttributeError(f"parameters are read-only: '{self._group_name}.{item}'")
 
 
 @dataclass(frozen=True)
@@ -105,8 +111,9 @@ class Parameters:
         values = {k[len(prefix) :]: self[k] for k in self.specs if k.startswith(prefix)}
         if not values:
             raise AttributeError(f"no parameter group '{group}'")
-        self._groups[group] = _Group(group, values)
-        return self._groups[group]
+        self._groups[group] = found = _Group(group, values)
+        object.__setattr__(self, group, found)  # found as an attribute from now on
+        return found
 
     @property
     def park_ids(self) -> list[str]:
