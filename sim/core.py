@@ -24,6 +24,7 @@ from sim.params import Parameters, load_parameters
 from sim.policies import PolicySet
 from sim.scenario import Scenario, resolve
 from sim.state import FirmTable, ParkTable, TableFull, WorkerStatus, WorkerTable
+from sim.streams import StreamTable
 
 # Random streams: one per process and month, so that a policy that changes the draws of one
 # process in one month leaves every other draw of the run unchanged (common random numbers).
@@ -76,6 +77,7 @@ class ClusterSim:
         self.n_months = self.end_month - self.start_month + 1
         self.dates = month_dates(self.start_month, self.end_month)
         self.month = 0  # model month being simulated (0 = the start month)
+        self.streams = StreamTable(self.seed, len(STREAMS), self.n_months)
         # the parks' utilities while a block holds them (sim.month.location.utilities_held)
         self.utility_cache: dict[str, np.ndarray] | None = None
         self.running = True
@@ -118,11 +120,13 @@ class ClusterSim:
     # ------------------------------------------------------------------ helpers
 
     def stream(self, name: str) -> np.random.Generator:
-        """Random generator for one process in the current month."""
-        key = (STREAMS.index(name), self.month)
-        return np.random.Generator(
-            np.random.PCG64(np.random.SeedSequence(self.seed, spawn_key=key))
-        )
+        """Random generator for one process in the current month.
+
+        ``PCG64(SeedSequence(seed, spawn_key=(STREAMS.index(name), month)))``, made in bulk
+        (:mod:`sim.streams`). Use it within the process that asked for it: the next month's
+        generator of the same stream reuses its bit generator.
+        """
+        return self.streams.generator(STREAMS.index(name), self.month)
 
     def book_cost(self, kind: str, yuan: float) -> None:
         """Add public spending of one policy kind to this month's ledger."""
