@@ -90,3 +90,14 @@ def browser():
         chromium = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         yield chromium
         chromium.close()
+
+
+@pytest.fixture(autouse=True)
+def _fresh_app_page():
+    """Each test's app page opens afresh: the page state the app keeps for a reload is cleared."""
+    import sys
+
+    yield
+    views = sys.modules.get("sim.app.views")
+    if views is not None:
+        views.PAGE_KEPT.clear()

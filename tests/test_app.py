@@ -362,6 +362,17 @@ def test_app_in_chromium_offline(browser, tmp_path):
         assert saved_policies["talent"].school_places_per_year == 50000  # shown, never run
         assert main(["validate", str(saved)]) == 0
 
+        # a reload opens the page as it was: the levers shown, the last run, the pinned run
+        page.reload()
+        page.locator("#cqsim-vs-pin").wait_for(timeout=30_000)
+        assert "5 seeds (1-5)" in page.locator("#cqsim-answer").inner_text()
+        assert page.locator(".cqsim-busy").count() == 0  # shown, not run again
+        page.get_by_text("Talent", exact=True).click()
+        page.get_by_role("slider", name="Talent: school places/year = 50,000").wait_for(
+            state="attached"
+        )
+        page.locator("#cqsim-stale").wait_for()  # the moved lever is still waiting for Run
+
         shot = tmp_path / "app.png"
         page.screenshot(path=str(shot), full_page=True)
         assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
@@ -418,3 +429,41 @@ def test_downloads_are_a_valid_scenario_and_the_runs_shown(baseline, tmp_path, m
     table = pd.read_parquet(io.BytesIO(download_runs(app, app)))
     assert set(table["run"]) == {"this run", "baseline", "pinned"}
     assert len(table) == 3 * len(start.trajectories)
+
+
+def test_a_reloaded_page_opens_as_it_was_without_running_again(monkeypatch):
+    import ipyvuetify as v
+    import solara
+    import solara.widgets
+
+    import sim.app.views as views
+    from sim.app.ensemble import run_ensemble
+
+    ensemble = run_ensemble(start_scenario("baseline"), 1)
+    finished = views.AppRun(Levers(), 1, ensemble, ensemble, 0.0)
+    calls: list[tuple] = []
+
+    class Task:  # the run task: finished on the first page, never started on the reload
+        latest, pending, error, progress, exception = finished, False, False, 100.0, None
+
+        def __call__(self, *args):
+            calls.append(args)
+
+    monkeypatch.setattr(views, "run_levers", Task())
+    _, first = solara.render(views.Page(), handle_error=False)
+    calls.clear()
+    (housing,) = [s for s in first.find(v.Slider).widgets if s.label.startswith("Talent: housing")]
+    housing.v_model = 1800
+    Task.latest = None  # a reloaded tab: a new session, whose task has not run
+    _, reloaded = solara.render(views.Page(), handle_error=False)
+    (housing,) = [
+        s for s in reloaded.find(v.Slider).widgets if s.label.startswith("Talent: housing")
+    ]
+    assert housing.v_model == 1800
+    answers = [
+        w
+        for w in reloaded.find(solara.widgets.HTML).widgets
+        if w.attributes.get("id") == "cqsim-answer"
+    ]
+    assert answers and "2025 target" in answers[0].unsafe_innerHTML
+    assert calls == []

@@ -18,6 +18,7 @@ import html
 import io
 import time
 from dataclasses import asdict, dataclass, replace
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -574,25 +575,43 @@ def Parks(app: AppRun, lang: str = "en"):
             )
 
 
+# What the page last showed, kept by the server: a reloaded tab (or a new one) opens where the
+# planner was, with the last run's answer, instead of starting over. `cqsim app` serves one
+# planner on their own machine, so one page state per server is the planner's.
+PAGE_KEPT: dict[str, Any] = {}
+
+
 @solara.component
 def Page():
-    """The app: one page per browser tab."""
-    lang_state = solara.use_reactive("en")
+    """The app: one page per browser tab; a reload opens it as it was (:data:`PAGE_KEPT`)."""
+    kept = dict(PAGE_KEPT)
+    lang_state = solara.use_reactive(kept.get("lang", "en"))
     lang = lang_state.value
     solara.Style(CSS + (CJK_CSS if lang != "en" else ""))
     solara.Title(tr("cqsim: Chongqing software cluster", lang))
     paths, set_paths = solara.use_state(list(starting_scenarios(default_save_dir())))
-    state = solara.use_reactive(Levers())
+    state = solara.use_reactive(kept.get("levers", Levers()))
     levers = state.value
-    seeds, set_seeds = solara.use_state(DEFAULT_SEEDS)
-    pinned, set_pinned = solara.use_state(None)
+    seeds, set_seeds = solara.use_state(kept.get("seeds", DEFAULT_SEEDS))
+    pinned, set_pinned = solara.use_state(kept.get("pinned"))
 
     def start() -> None:
         if not year_problem(state.value):
             run_levers(state.value, seeds)
 
-    solara.use_effect(start, [])  # the starting scenario's answer as soon as the page opens
-    app: AppRun | None = run_levers.latest
+    def open_page() -> None:  # the starting scenario's answer as soon as the page opens
+        if "run" not in PAGE_KEPT:
+            start()
+
+    solara.use_effect(open_page, [])
+    app: AppRun | None = run_levers.latest or kept.get("run")
+
+    def keep() -> None:
+        PAGE_KEPT.update(lang=lang, levers=levers, seeds=seeds, pinned=pinned)
+        if app is not None:
+            PAGE_KEPT["run"] = app
+
+    solara.use_effect(keep, [lang, levers, seeds, pinned, app])
     stale = app is not None and (app.levers != levers or app.seeds != seeds)
 
     with solara.Columns([4, 8], classes=[f"cqsim-{lang}"]):
