@@ -5,3 +5,5 @@ messages and exit statuses; each group of commands has its own module (:mod:`cqs
 :mod:`cqsim.planning`, :mod:`cqsim.calibration`, :mod:`cqsim.sweeps`, :mod:`cqsim.app`).
 Nothing here is imported by the library.
 """
+
+import sim._simd  # noqa: F401  (before numpy: the same bits on every x86 machine)

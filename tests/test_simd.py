@@ -1,0 +1,33 @@
+"""Runs give the same bits on every x86 machine: numpy is held to its AVX2 kernels."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+from sim._simd import VARIABLE, WIDER_THAN_AVX2, wider_than_avx2_in_use
+
+
+def test_the_test_process_uses_no_kernel_wider_than_avx2():
+    assert wider_than_avx2_in_use() == []
+
+
+def _child(code: str, env: dict[str, str]) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-W", "always", "-c", code], capture_output=True, text=True, env=env
+    )
+
+
+def test_the_command_line_and_the_library_hold_numpy_to_avx2_and_warn_when_too_late():
+    env = {k: v for k, v in os.environ.items() if k != VARIABLE}
+    for first in ("import cqsim.cli", "import sim"):
+        out = _child(f"{first}\nimport os, numpy\nprint(os.environ['{VARIABLE}'])", env)
+        assert out.stdout.split() == list(WIDER_THAN_AVX2), out.stderr
+    late = _child("import numpy\nimport sim", env)
+    from numpy._core._multiarray_umath import __cpu_features__
+
+    if any(__cpu_features__.get(f) for f in WIDER_THAN_AVX2):  # only where numpy has them
+        assert "numpy was imported before cqsim" in late.stderr
+    said = _child(f"import os, sim\nprint(os.environ['{VARIABLE}'])", {**env, VARIABLE: "X86_V4"})
+    assert said.stdout.strip() == "X86_V4"  # what the user set stays
