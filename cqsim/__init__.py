@@ -6,4 +6,4 @@ messages and exit statuses; each group of commands has its own module (:mod:`cqs
 Nothing here is imported by the library.
 """
 
-import sim._simd  # noqa: F401  (before numpy: the same bits on every x86 machine)
+import sim.simd  # noqa: F401  (before numpy: the same bits on every x86 machine)

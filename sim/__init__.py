@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-import sim._simd  # noqa: F401  (first: numpy's kernels held to AVX2, for the same bits anywhere)
+import sim.simd  # noqa: F401  (first: numpy's kernels held to AVX2, for the same bits anywhere)
 from sim._lazy import lazy_exports
 
 _EXPORTS = {

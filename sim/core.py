@@ -78,6 +78,9 @@ class ClusterSim:
         self.dates = month_dates(self.start_month, self.end_month)
         self.month = 0  # model month being simulated (0 = the start month)
         self.streams = StreamTable(self.seed, len(STREAMS), self.n_months)
+        self._staff_version = 0  # counts changes of firms' staff (firm_size_people's cache)
+        self._size_key: tuple[int, int] | None = None
+        self._size = np.zeros(0)
         # the parks' utilities while a block holds them (sim.month.location.utilities_held)
         self.utility_cache: dict[str, np.ndarray] | None = None
         self.running = True
@@ -160,9 +163,22 @@ class ClusterSim:
         )
 
     def firm_size_people(self) -> np.ndarray:
-        """Headcount in people of one firm of each row (staff agents x scale / weight)."""
+        """Headcount in people of one firm of each row (staff agents x scale / weight).
+
+        Read-only: kept until staff change (:meth:`staff_changed`) or firms are added, since
+        the month asks for it a dozen times between changes.
+        """
         f = self.firms
-        return f.staff[: f.n] * self.scale / f.weight[: f.n]
+        key = (f.n, self._staff_version)
+        if self._size_key != key:
+            size = f.staff[: f.n] * self.scale / f.weight[: f.n]
+            size.setflags(write=False)
+            self._size, self._size_key = size, key
+        return self._size
+
+    def staff_changed(self) -> None:
+        """Say that firms' staff counts changed (every write to ``firms.staff`` must)."""
+        self._staff_version += 1
 
     def firm_wage(self) -> np.ndarray:
         """Monthly gross wage (yuan) paid by each firm row."""

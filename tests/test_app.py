@@ -367,7 +367,7 @@ def test_app_in_chromium_offline(browser, tmp_path):
         page.locator("#cqsim-vs-pin").wait_for(timeout=30_000)
         assert "5 seeds (1-5)" in page.locator("#cqsim-answer").inner_text()
         assert page.locator(".cqsim-busy").count() == 0  # shown, not run again
-        page.get_by_text("Talent", exact=True).click()
+        page.get_by_text("Talent (moved)", exact=True).click()
         page.get_by_role("slider", name="Talent: school places/year = 50,000").wait_for(
             state="attached"
         )

@@ -6,7 +6,7 @@ import os
 import subprocess
 import sys
 
-from sim._simd import VARIABLE, WIDER_THAN_AVX2, wider_than_avx2_in_use
+from sim.simd import VARIABLE, WIDER_THAN_AVX2, wider_than_avx2_in_use
 
 
 def test_the_test_process_uses_no_kernel_wider_than_avx2():

@@ -70,6 +70,7 @@ def match_labour(m: ClusterSim) -> None:
         separated = np.sort(np.concatenate([separated, drawn]))
     left = w.employer[separated]
     f.staff[: f.n] -= np.bincount(left, minlength=f.n)[: f.n]  # kept current
+    m.staff_changed()
     add_shortfall(m, separated, left, -1)
     status[separated] = WorkerStatus.SEEKING
     employer[separated] = -1
@@ -99,6 +100,7 @@ def match_labour(m: ClusterSim) -> None:
         status[hired] = WorkerStatus.EMPLOYED
         w.employer[hired] = firms_hiring
         f.staff[: f.n] += np.bincount(firms_hiring, minlength=f.n)[: f.n]
+        m.staff_changed()
         w.hired[hired] = m.month
         add_shortfall(m, hired, firms_hiring, +1)
         first = hired[~w.practitioner[hired]]  # people new to the sector's jobs

@@ -67,6 +67,7 @@ def migrate(m: ClusterSim) -> None:
     left_rows = leave_rows[status[leave_rows] == WorkerStatus.EMPLOYED]
     left_jobs = w.employer[left_rows]
     m.firms.staff[: m.firms.n] -= np.bincount(left_jobs, minlength=m.firms.n)[: m.firms.n]
+    m.staff_changed()
     add_shortfall(m, left_rows, left_jobs, -1)
     status[leave_rows] = WorkerStatus.GONE
     w.employer[leave_rows] = -1
