@@ -22,7 +22,10 @@ import time
 from importlib import metadata
 from pathlib import Path
 
+# isort: off
+import sim.simd  # noqa: F401  (before numpy: its AVX2 kernels, as in cqsim)
 import numpy as np
+# isort: on
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent

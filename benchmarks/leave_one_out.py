@@ -22,7 +22,11 @@ import time
 import tomllib
 from pathlib import Path
 
+# isort: off
+import sim.simd  # noqa: F401  (before numpy: its AVX2 kernels, as in cqsim)
 import numpy as np
+
+# isort: on
 import tomli_w
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -15,7 +15,10 @@ import json
 import sys
 from pathlib import Path
 
+# isort: off
+import sim.simd  # noqa: F401  (before numpy: its AVX2 kernels, as in cqsim)
 import numpy as np
+# isort: on
 
 ROOT = Path(__file__).resolve().parent.parent
 SWITCHED_OFF = {

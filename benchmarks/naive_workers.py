@@ -31,8 +31,11 @@ aggregates (separations, hires, departures, arrivals, subsidy cost) agree within
 
 from __future__ import annotations
 
+# isort: off
+import sim.simd  # noqa: F401  (before numpy: its AVX2 kernels, as in cqsim)
 import mesa
 import numpy as np
+# isort: on
 
 from sim.model import ClusterModel
 from sim.month.draws import stochastic_round

@@ -29,7 +29,10 @@ import tempfile
 import time
 from pathlib import Path
 
+# isort: off
+import sim.simd  # noqa: F401  (before numpy: its AVX2 kernels, as in cqsim)
 import numpy as np
+# isort: on
 
 ROOT = Path(__file__).resolve().parent.parent
 PLANNER_SCENARIOS = ("talent_package", "double_scenarios", "rent_cut_jinfeng")
