@@ -240,6 +240,32 @@ LEVERS: dict[str, str] = {
     "computing_share": _C["computing power"] + ": 政府承担算力成本比例",
     "computing_parks": _C["computing power"] + ": 园区",
 }
+# The fields of the policy kinds (sim.policies), as the app's "already enacts" line shows them.
+POLICY_FIELDS: dict[str, str] = {
+    "area_m2": "面积, 平方米",
+    "awards_m_yuan": "奖励, 百万元",
+    "cost_yuan_per_m2": "成本, 元/平方米",
+    "count": "数量",
+    "eligible_months": "适用月数",
+    "firms": "企业",
+    "followers": "跟随企业",
+    "housing_subsidy_yuan_month": _C["housing subsidy"] + ", 元/月",
+    "income_tax_relief": _C["income-tax relief"] + " (返还比例)",
+    "new_settler_months": "新入驻企业适用月数",
+    "park": "园区",
+    "parks": "园区",
+    "per_month": "每月",
+    "resettlement_subsidy_yuan": _C["resettlement subsidy"] + ", 元",
+    "school_places_per_year": _C["children's school enrolment"] + "名额/年",
+    "sector": "行业",
+    "sectors": "行业",
+    "settlement_subsidy_m_yuan": "落户补贴, 百万元",
+    "share": "政府承担比例",
+    "staff": "员工",
+    "thresholds_bn_yuan": "营收门槛, 十亿元",
+    "training_places_per_year": "培训名额/年",
+    "value_m_yuan": "单项价值, 百万元",
+}
 # The choices of the choice levers that are not parks.
 CHOICE_WORDS: dict[str, str] = {
     "all parks": "全部园区",
@@ -417,6 +443,11 @@ def choice(word: str, lang: str = "en", park_names: dict[str, str] | None = None
     if park_names and word in park_names:
         return park_names[word]
     return _lookup(CHOICE_WORDS, word, word, lang)
+
+
+def policy_field(field: str, lang: str = "en") -> str:
+    """A policy field's name (``housing_subsidy_yuan_month``) in words, in ``lang``."""
+    return _lookup(POLICY_FIELDS, field, field.replace("_", " "), lang)
 
 
 def verdict_word(word: str, lang: str = "en") -> str:

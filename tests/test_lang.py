@@ -156,3 +156,18 @@ def test_the_apps_language_switch_changes_lever_labels_and_verdicts(monkeypatch)
     switch("English")
     selects = {s.label: s for s in rc.find(v.Select).widgets}
     assert selects["Rent cut: parks"].v_model == "Jinfeng Software Park"
+
+
+def test_what_the_start_enacts_is_said_in_chinese_field_by_field():
+    from sim.app.live import start_scenario
+    from sim.app.views import enacted
+    from sim.policies import SPECS
+
+    fields = {f for spec in SPECS.values() for f in spec.model_fields}
+    assert fields - {"kind", "name", "start", "end"} <= set(lang.POLICY_FIELDS)
+    baseline = start_scenario("baseline")
+    said = enacted(baseline, "talent", "zh")
+    assert "住房补贴, 元/月 600" in said and "2022-07 至" in said
+    assert "housing subsidy" not in said and " to " not in said
+    for kind in {p.kind for p in baseline.policies}:
+        assert not re.search(r"[a-z]+ [a-z]+ [a-z]+", enacted(baseline, kind, "zh")), kind

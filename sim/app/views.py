@@ -127,15 +127,16 @@ def lever_help(kind: str, name: str, lang: str = "en") -> str:
     return f"{meaning}; from {low:,g} to {high:,g}, 0 adds nothing"
 
 
-def enacted(start: Scenario, kind: str) -> str:
+def enacted(start: Scenario, kind: str, lang: str = "en") -> str:
     """What the starting scenario already enacts of a policy kind, in one line ('' if none)."""
     parts = []
     for p in start.policies:
         if p.kind != kind:
             continue
         fields = p.model_dump(mode="json", exclude_defaults=True, exclude={"kind", "name"})
-        when = f"{fields.pop('start', '')} to {fields.pop('end', '')}"
-        shown = ", ".join(f"{k.replace('_', ' ')} {_short(v)}" for k, v in fields.items())
+        begin, end = fields.pop("start", ""), fields.pop("end", "")
+        when = f"{begin} to {end}" if lang == "en" else f"{begin} 至 {end}"
+        shown = ", ".join(f"{i18n.policy_field(k, lang)} {_short(v)}" for k, v in fields.items())
         parts.append(f"{shown} ({when})" if shown else when)
     return "; ".join(parts)
 
@@ -414,7 +415,7 @@ def LeverInputs(state: solara.Reactive[Levers], paths: list[str], lang: str = "e
         for p in parameters().parks
     }
     for kind, kind_levers in KIND_LEVERS.items():
-        already = enacted(start, kind)
+        already = enacted(start, kind, lang)
         moved = any(values[lv.name] != lv.default for lv in kind_levers)
         label = CLASSES[kind].label
         summary = (
