@@ -172,11 +172,25 @@ def aggregate(trajectories: pd.DataFrame, metric: str, how: str, year: int) -> p
     ``how`` names an :class:`Aggregate` rule (:func:`aggregate_rule`).
     """
     rule = aggregate_rule(how)
-    sub = trajectories[trajectories["metric"] == metric]
-    wide = sub.pivot_table(index="replicate", columns="date", values="value", aggfunc="first")
-    wide = wide.sort_index(axis=1)
-    values = rule.of(wide.to_numpy(), pd.DatetimeIndex(wide.columns), year)
-    return pd.Series(values, index=wide.index, name="value").astype(float)
+    replicates, dates, wide = _by_replicate_and_date(trajectories, metric)
+    values = rule.of(wide, dates, year)
+    return pd.Series(values, index=replicates, name="value").astype(float)
+
+
+def _by_replicate_and_date(
+    trajectories: pd.DataFrame, metric: str
+) -> tuple[pd.Index, pd.DatetimeIndex, np.ndarray]:
+    """A metric's values as (replicates x months), both sorted; months never recorded left out.
+
+    What ``pivot_table(index="replicate", columns="date", aggfunc="first")`` gives (the first
+    recorded value of a cell; replicates and months with none dropped), in a tenth of its time.
+    """
+    sub = trajectories[(trajectories["metric"] == metric) & trajectories["value"].notna()]
+    replicate_ids, row = np.unique(sub["replicate"].to_numpy(), return_inverse=True)
+    date_ids, column = np.unique(sub["date"].to_numpy(), return_inverse=True)
+    wide = np.full((replicate_ids.size, date_ids.size), np.nan)
+    wide[row[::-1], column[::-1]] = sub["value"].to_numpy(dtype=float)[::-1]  # the first wins
+    return pd.Index(replicate_ids, name="replicate"), pd.DatetimeIndex(date_ids), wide
 
 
 def observe(trajectories: pd.DataFrame, name: str, year: int) -> pd.Series:
