@@ -17,15 +17,24 @@ if TYPE_CHECKING:
 WEIGHT = "weight"
 
 
+# Posterior files read, by (path, modification time, size): a run of many replicates draws from
+# the same file once per replicate.
+_READ: dict[tuple[str, int, int], pd.DataFrame] = {}
+
+
 def load_posterior(path: str | Path, params: Parameters) -> pd.DataFrame:
     """Read a posterior file: one column per parameter (dotted key) and a ``weight`` column."""
     path = Path(path)
     if not path.is_file():
         raise ScenarioError(path, "", "posterior file not found")
-    try:
-        table = pd.read_parquet(path)
-    except Exception as exc:  # pyarrow raises several kinds for a file that is not Parquet
-        raise ScenarioError(path, "", f"not a readable Parquet file: {exc}") from None
+    stat = path.stat()
+    key = (str(path.resolve()), stat.st_mtime_ns, stat.st_size)
+    if key not in _READ:
+        try:
+            _READ[key] = pd.read_parquet(path)
+        except Exception as exc:  # pyarrow raises several kinds for a file that is not Parquet
+            raise ScenarioError(path, "", f"not a readable Parquet file: {exc}") from None
+    table = _READ[key].copy()
     if WEIGHT not in table.columns or len(table) == 0:
         raise ScenarioError(path, WEIGHT, "a posterior needs rows and a 'weight' column")
     for column in table.columns:
