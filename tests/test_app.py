@@ -314,6 +314,9 @@ def test_app_in_chromium_offline(browser, tmp_path):
                 "#cqsim-targets td.met, #cqsim-targets td.likely, "
                 "#cqsim-targets td.unlikely, #cqsim-targets td.as-likely-as-not"
             )
+            for button in page.locator(".cqsim-actions .v-btn").all():  # pin and downloads
+                box = button.bounding_box()
+                assert box["x"] >= 0 and box["x"] + box["width"] <= width + 1, (width, box)
             assert verdicts.count() >= 10  # five targets, this run and the start
             for cell in verdicts.all():
                 box = cell.bounding_box()

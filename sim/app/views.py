@@ -82,7 +82,9 @@ CSS = """
 CJK_CSS = (
     f".cqsim-zh, .cqsim-zh .v-application {{ font-family: {i18n.CJK_CSS_FAMILY}; }}\n"
     # the CJK font's taller lines: the help under a slider no longer rides up into its label
-    ".cqsim-zh .cqsim-help { margin: 0 0 6px 0; line-height: 1.35; }"
+    ".cqsim-zh .cqsim-help { margin: 0 0 6px 0; line-height: 1.35; }\n"
+    # a verdict may go to a second line after "P 60%", but a Chinese word stays whole
+    ".cqsim-zh #cqsim-answer td { word-break: keep-all; }"
 )
 AWARD_HELP = (
     "a one-off award, m yuan, to a firm whose revenue over 12 months first reaches the "
@@ -722,7 +724,10 @@ def Page():
                             lang,
                         ),
                     )
-                with solara.Row():
+                # the buttons go to a second line rather than past the card's edge
+                with solara.Row(
+                    style={"flex-wrap": "wrap", "row-gap": "6px"}, classes=["cqsim-actions"]
+                ):
                     solara.Button(
                         tr("Pin this run", lang), on_click=lambda: set_pinned(app), outlined=True
                     )
