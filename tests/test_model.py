@@ -322,3 +322,24 @@ def test_ramp_shortfall_kept_per_firm_equals_a_sum_over_each_firms_staff():
         by_firm = np.bincount(w.employer[: w.n][employed], weights=each, minlength=f.n)[: f.n]
         np.testing.assert_allclose(f.ramp_shortfall[: f.n], by_firm, rtol=1e-9, atol=1e-9)
         assert by_firm.sum() > 0  # recent hires exist every month: the check is not vacuous
+
+
+@pytest.mark.parametrize("name", ["talent_package", "double_scenarios"])
+def test_kept_firm_sizes_are_the_staff_whenever_read(name, monkeypatch):
+    """firm_size_people is kept between staff changes: no read may see a change unsaid."""
+    from sim.core import ClusterSim
+    from sim.params import scenarios_dir
+
+    kept = ClusterSim.firm_size_people
+    reads = []
+
+    def checked(m):
+        f = m.firms
+        fresh = f.staff[: f.n] * m.scale / f.weight[: f.n]
+        assert np.array_equal(kept(m), fresh), m.month
+        reads.append(m.month)
+        return kept(m)
+
+    monkeypatch.setattr(ClusterSim, "firm_size_people", checked)
+    ClusterSim(scenarios_dir() / f"{name}.toml", seed=3, end="2023-12").run()
+    assert len(reads) > 36 * 10  # read a dozen times a month
