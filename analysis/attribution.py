@@ -15,8 +15,10 @@ for month, the run to 2025 continued: each month has its own random streams).
 from __future__ import annotations
 
 import json
+import zlib
 from collections.abc import Iterable
 from itertools import combinations
+from math import factorial
 
 import numpy as np
 import pandas as pd
@@ -29,6 +31,19 @@ from sim.scenario import Scenario
 from sim.shapley import shapley
 
 DEFAULT_METRICS = ("revenue_bn_yuan", "workforce")
+ATTRIBUTION_COLUMNS = [
+    "scenario",
+    "metric",
+    "year",
+    "policy_kind",
+    "effect_median",
+    "effect_mean",
+    "effect_p5",
+    "effect_p95",
+    "method",
+    "orderings",
+    "sampling_se",
+]
 
 
 def policy_kinds(scenario: Scenario) -> list[str]:
@@ -54,6 +69,31 @@ def run_key(scenario: Scenario) -> str:
     return json.dumps(dump, sort_keys=True)
 
 
+def sampled_orderings(kinds: list[str], count: int, seed: int) -> list[tuple[str, ...]] | None:
+    """``count`` distinct orderings of ``kinds`` in antithetic pairs, or None if that is all.
+
+    An odd ``count`` is rounded up to whole pairs. The orderings depend only on the kinds and
+    the seed, so packages with the same kinds share their subsets. None (the exact split is as
+    cheap) when the pairs would cover every one of the k! orderings.
+    """
+    if count < 1:
+        raise ValueError(f"orderings must be at least 1, got {count}")
+    pairs = (count + 1) // 2
+    if len(kinds) < 2 or 2 * pairs >= factorial(len(kinds)):
+        return None
+    rng = np.random.default_rng([seed, zlib.crc32("|".join(kinds).encode())])
+    taken: set[tuple[str, ...]] = set()
+    out: list[tuple[str, ...]] = []
+    while len(out) < 2 * pairs:
+        order = tuple(kinds[i] for i in rng.permutation(len(kinds)))
+        if order in taken:
+            continue
+        reverse = order[::-1]
+        taken.update((order, reverse))
+        out += [order, reverse]
+    return out
+
+
 def year_values(result: RunResult, metrics: Iterable[str], year: int) -> pd.DataFrame:
     """One row per seed, one column per metric: the metric in ``year`` (as :func:`yearly`)."""
     table = yearly(result.trajectories, list(metrics))
@@ -70,16 +110,24 @@ def attribution(
     metrics: tuple[str, ...] = DEFAULT_METRICS,
     workers: int = 1,
     progress: bool = False,
+    orderings: int | None = None,
 ) -> pd.DataFrame:
     """Shapley split of the package's effect in ``year`` on each metric among its policy kinds.
 
     Runs the scenario with every subset of its policy kinds (2^k runs per seed, to the end of
-    ``year``). Returns columns ``scenario, metric, year, policy_kind, effect_median,
-    effect_mean, effect_p5, effect_p95``; the row with ``policy_kind == "total"`` is the whole
-    package against no policy.
+    ``year``), or with ``orderings`` the subsets of that many sampled orderings (see the
+    module's note). Returns :data:`ATTRIBUTION_COLUMNS`; the row with ``policy_kind ==
+    "total"`` is the whole package against no policy.
     """
     return attributions(
-        [scenario], replicates, seed, year=year, metrics=metrics, workers=workers, progress=progress
+        [scenario],
+        replicates,
+        seed,
+        year=year,
+        metrics=metrics,
+        workers=workers,
+        progress=progress,
+        orderings=orderings,
     )
 
 
@@ -94,6 +142,7 @@ def attributions(
     progress: bool = False,
     params: Parameters | None = None,
     known: Iterable[tuple[Scenario, RunResult]] = (),
+    orderings: int | None = None,
 ) -> pd.DataFrame:
     """:func:`attribution` of several packages, each run made once (see the module's note).
 
@@ -112,16 +161,22 @@ def attributions(
         short = scenario.model_copy(
             update={"run": scenario.run.model_copy(update={"end": f"{year}-12"})}
         )
-        subsets = [
-            frozenset(c) for size in range(len(kinds) + 1) for c in combinations(kinds, size)
-        ]
+        orders = sampled_orderings(kinds, orderings, seed) if orderings else None
+        if orders is None:
+            subsets = [
+                frozenset(c) for size in range(len(kinds) + 1) for c in combinations(kinds, size)
+            ]
+        else:  # the subsets that begin each ordering, in a fixed order
+            subsets = list(
+                dict.fromkeys(frozenset(o[:size]) for o in orders for size in range(len(o) + 1))
+            )
         keys = {}
         for subset in subsets:
             variant = with_kinds(short, subset)
             keys[subset] = key = run_key(variant)
             if key not in values:
                 to_run.setdefault(key, variant)
-        plans.append((scenario, kinds, keys))
+        plans.append((scenario, kinds, keys, orders))
     if to_run:
         label = "attribution " + ", ".join(sc.name for sc in scenarios)
         results = run_many(
@@ -136,10 +191,10 @@ def attributions(
         for key, result in zip(to_run, results, strict=True):
             values[key] = year_values(result, metrics, year)
     rows = []
-    for scenario, kinds, keys in plans:
+    for scenario, kinds, keys, orders in plans:
         for metric in metrics:
-            rows += _split(scenario.name, metric, year, kinds, keys, values)
-    return pd.DataFrame(rows)
+            rows += _split(scenario.name, metric, year, kinds, keys, values, orders)
+    return pd.DataFrame(rows, columns=ATTRIBUTION_COLUMNS)
 
 
 def _split(
@@ -149,19 +204,47 @@ def _split(
     kinds: list[str],
     keys: dict[frozenset, str],
     values: dict[str, pd.DataFrame],
+    orders: list[tuple[str, ...]] | None = None,
 ) -> list[dict]:
-    """The Shapley rows of one package and metric, from the subsets' values by seed."""
+    """The Shapley rows of one package and metric, from the subsets' values by seed.
+
+    Exact over every subset when ``orders`` is None; else the mean marginal effect over the
+    sampled ``orders`` (antithetic pairs, consecutive), with its sampling error.
+    """
     per_subset = {subset: values[key][metric] for subset, key in keys.items()}
     seeds = per_subset[frozenset()].index
-    effects: dict[str, list[float]] = {k: [] for k in [*kinds, "total"]}
-    for s in seeds:
-        by_subset = {subset: float(v.loc[s]) for subset, v in per_subset.items()}
-        for kind, phi in shapley(by_subset, kinds).items():
-            effects[kind].append(phi)
-        effects["total"].append(by_subset[frozenset(kinds)] - by_subset[frozenset()])
+    table = np.array([per_subset[subset].loc[seeds].to_numpy(float) for subset in keys])
+    at = {subset: i for i, subset in enumerate(keys)}  # subset -> row of `table` (seeds across)
+    total = table[at[frozenset(kinds)]] - table[at[frozenset()]]
+    effects: dict[str, np.ndarray] = {"total": total}
+    errors: dict[str, float] = {"total": 0.0}
+    if orders is None:
+        effects.update({kind: np.zeros(len(seeds)) for kind in kinds})
+        for j in range(len(seeds)):
+            phi = shapley({s: float(table[i, j]) for s, i in at.items()}, kinds)
+            for kind in kinds:
+                effects[kind][j] = phi[kind]
+        errors.update({kind: 0.0 for kind in kinds})
+        method, count = "exact", factorial(len(kinds))
+    else:
+        # marginal[kind][o] = the kind's marginal effect in ordering o, seed by seed
+        marginal = {kind: np.zeros((len(orders), len(seeds))) for kind in kinds}
+        for o, order in enumerate(orders):
+            for size, kind in enumerate(order):
+                before, after = frozenset(order[:size]), frozenset(order[: size + 1])
+                marginal[kind][o] = table[at[after]] - table[at[before]]
+        for kind in kinds:
+            effects[kind] = marginal[kind].mean(axis=0)
+            pair_means = marginal[kind].mean(axis=1).reshape(-1, 2).mean(axis=1)
+            errors[kind] = (
+                float(pair_means.std(ddof=1) / np.sqrt(pair_means.size))
+                if pair_means.size > 1
+                else float("nan")
+            )
+        method, count = "sampled", len(orders)
     rows = []
-    for kind, vals in effects.items():
-        arr = np.array(vals)
+    for kind in [*kinds, "total"]:
+        arr = effects[kind]
         rows.append(
             {
                 "scenario": name,
@@ -172,6 +255,9 @@ def _split(
                 "effect_mean": float(arr.mean()),
                 "effect_p5": float(np.percentile(arr, 5)),
                 "effect_p95": float(np.percentile(arr, 95)),
+                "method": method,
+                "orderings": count,
+                "sampling_se": errors[kind],
             }
         )
     return rows

@@ -105,6 +105,7 @@ def compare(
     workers: int = 1,
     attribute: bool = True,
     attribution_year: int = 2025,
+    attribution_orderings: int | None = None,
     params: Parameters | None = None,
     progress: bool = False,
 ) -> Comparison:
@@ -112,7 +113,8 @@ def compare(
 
     The first scenario is the base for paired differences. A same-seed run of the base without
     any policy is the counterfactual for the cost ledger. With ``attribute``, each scenario with
-    policies gets a Shapley split of its effect in ``attribution_year`` among its policy kinds.
+    policies gets a Shapley split of its effect in ``attribution_year`` among its policy kinds:
+    exact, or estimated from ``attribution_orderings`` sampled orderings of the kinds.
     """
     params = params or load_parameters()
     resolved = unique_names([resolve(s, scale=scale, end=end, params=params) for s in scenarios])
@@ -162,6 +164,7 @@ def compare(
                 progress=progress,
                 params=params,
                 known=zip([*resolved, counterfactual], results, strict=True),
+                orderings=attribution_orderings,
             )
     manifest = {
         "names": [sc.name for sc in resolved],
@@ -172,6 +175,7 @@ def compare(
         "base_seed": seed,
         "seeds": [seed + k for k in range(replicates)],
         "attribution_year": attribution_year if not shares.empty else None,
+        "attribution_orderings": attribution_orderings if not shares.empty else None,
         "warnings": [w for r in results[:-1] for w in r.manifest["warnings"]],
         "created": results[0].manifest["created"],
         "versions": results[0].manifest["versions"],

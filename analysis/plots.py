@@ -29,6 +29,7 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 from matplotlib.ticker import FuncFormatter, NullFormatter
 
+from analysis.tables import sampled_orderings_used
 from sim import lang as i18n
 from sim.lang import t as tr
 from sim.metrics import METRICS, is_stock
@@ -918,8 +919,20 @@ def attribution_waterfall(
             ax.set_title(display_name(name, lang), fontsize=10)
             ax.legend(loc="best", fontsize=7, frameon=False)
         how = tr("December" if is_stock(metric) else "year total", lang)
+        sampled = sampled_orderings_used(table)
         fig.suptitle(
             tr(
+                "What does the work: {what} in {year} ({how}) against no policy,\nsplit by "
+                "policy kind (Shapley values estimated from {m} sampled orderings, mean over "
+                "seeds)",
+                lang,
+                what=_lower(label),
+                year=year,
+                how=how,
+                m=sampled,
+            )
+            if sampled
+            else tr(
                 "What does the work: {what} in {year} ({how}) against no policy,\nsplit by "
                 "policy kind (Shapley values, mean over seeds)",
                 lang,

@@ -21,7 +21,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from analysis import plots
-from analysis.tables import against_base
+from analysis.tables import against_base, sampled_orderings_used
 from analysis.tables import attainment as attainment_table
 from sim import lang as i18n
 from sim.credibility import trust_statement
@@ -412,9 +412,15 @@ def _scenario_answer(results: Results, name: str, lang: str = "en") -> str:
     for metric, part in mine.groupby("metric", sort=False) if not mine.empty else []:
         label, unit = plots.metric_label(str(metric), lang)
         top = part.sort_values("effect_mean", ascending=False).head(3)
+        sampled = sampled_orderings_used(part)
         items = ", ".join(
             f"{_e(plots.kind_label(r.policy_kind, lang))} "
             f"{r.effect_mean:+,.{0 if abs(r.effect_mean) >= 100 else 1}f}"
+            + (
+                f" ±{r.sampling_se:,.{0 if abs(r.sampling_se) >= 100 else 1}f}"
+                if sampled and np.isfinite(r.sampling_se)
+                else ""
+            )
             for r in top.itertuples()
         )
         works.append(
@@ -427,7 +433,18 @@ def _scenario_answer(results: Results, name: str, lang: str = "en") -> str:
                 unit=_e(unit),
             )
         )
-    if works:
+    used = sampled_orderings_used(mine) if not mine.empty else None
+    if works and used:
+        parts.append(
+            tr(
+                " What does the work (Shapley values estimated from {m} sampled orderings of the "
+                "kinds, ± their sampling error; means over seeds): {works}.",
+                lang,
+                m=used,
+                works="; ".join(works),
+            )
+        )
+    elif works:
         parts.append(
             tr(
                 " What does the work (Shapley values, means over seeds): {works}.",
@@ -693,6 +710,7 @@ def _tables(results: Results, lang: str = "en") -> list[str]:
         )
     if not results.attribution.empty:
         shares = results.attribution.copy()
+        used_orderings = sampled_orderings_used(shares)
         shares["kind"] = shares["policy_kind"].map(lambda k: plots.kind_label(k, lang))
         shares["what"] = shares["metric"].map(lambda m: _metric_heading(m, lang))
         shares["order"] = np.where(shares["policy_kind"] == "total", -np.inf, shares["effect_mean"])
@@ -712,10 +730,24 @@ def _tables(results: Results, lang: str = "en") -> list[str]:
                     "effect_mean": (tr("effect (mean)", lang), "signed"),
                     "effect_median": (tr("effect (median)", lang), "signed"),
                     "interval": (tr("5-95% over seeds", lang), "text"),
+                    **(
+                        {"sampling_se": (tr("sampling s.e. of the mean", lang), "num")}
+                        if used_orderings
+                        else {}
+                    ),
                 },
                 tr(
                     "What does the work: Shapley split of each package's effect against no policy",
                     lang,
+                )
+                + (
+                    tr(
+                        " (estimated from {m} sampled orderings of the kinds)",
+                        lang,
+                        m=used_orderings,
+                    )
+                    if used_orderings
+                    else ""
                 ),
                 lang,
             )

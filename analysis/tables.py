@@ -215,3 +215,14 @@ def _ratio(num: pd.Series, den: pd.Series) -> float:
     """Mean of num over mean of den across seeds; NaN unless the mean of den is positive."""
     mean_den = float(den.mean())
     return float(num.mean()) / mean_den if mean_den > 0 else np.nan
+
+
+def sampled_orderings_used(table: pd.DataFrame) -> int | None:
+    """M when ``table``'s rows are a sampled estimate from M orderings; None when exact.
+
+    Tables written before the sampled estimate existed have no ``method`` column: exact.
+    """
+    if table.empty or "method" not in table:
+        return None
+    sampled = table[table["method"].astype(str) == "sampled"]
+    return int(sampled["orderings"].max()) if not sampled.empty else None

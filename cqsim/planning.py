@@ -47,7 +47,29 @@ def add_compare_command(sub) -> None:
     cmp.add_argument(
         "--attribution-year", type=int, default=2025, help="year of the effect to split"
     )
+    cmp.add_argument(
+        "--attribution-orderings",
+        type=orderings_count,
+        metavar="M",
+        help="estimate the split from M sampled orderings of the kinds (antithetic pairs; at "
+        "most M(k-1)+2 runs a seed instead of 2^k), labelled as sampled with its error; "
+        "default: exact",
+    )
     cmp.add_argument("--quiet", action="store_true", help="no progress bar")
+
+
+def orderings_count(text: str) -> int:
+    """The number of sampled orderings: 4 (two pairs, so the estimate has an error) to 10,000."""
+    try:
+        value = int(text)
+    except ValueError:
+        value = None
+    if value is None or not 4 <= value <= 10_000:
+        raise argparse.ArgumentTypeError(
+            f"must be a whole number from 4 (two pairs of orderings, for an error estimate) to "
+            f"10000, got {text!r}"
+        )
+    return value
 
 
 def default_compare_folder(names: list[str]) -> Path:
@@ -77,6 +99,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
         workers=args.workers or (os.cpu_count() or 1),
         attribute=not args.no_attribution,
         attribution_year=args.attribution_year,
+        attribution_orderings=args.attribution_orderings,
         params=params,
         progress=not args.quiet,
     )
@@ -92,6 +115,8 @@ def print_summary(comparison) -> None:
     """Targets, costs and what does the work, as plain text."""
     import numpy as np
     import pandas as pd
+
+    from analysis.tables import sampled_orderings_used
 
     att = comparison.attainment
     for name in comparison.names:
@@ -133,11 +158,16 @@ def print_summary(comparison) -> None:
                 # means over seeds: Shapley values add up to the package's effect in the mean
                 # (not in the median), and the report ranks by them too
                 top = part.sort_values("effect_mean", ascending=False).head(3)
+                used = sampled_orderings_used(part)
+                sampled = f"sampled estimate from {used} orderings" if used else ""
                 parts = ", ".join(
-                    f"{r.policy_kind} {_signed(r.effect_mean)}" for r in top.itertuples()
+                    f"{r.policy_kind} {_signed(r.effect_mean)}"
+                    + (f" ±{_unsigned(r.sampling_se)}" if sampled else "")
+                    for r in top.itertuples()
                 )
                 year = int(part["year"].iloc[0])
-                print(f"  what does the work ({metric}, {year}, mean over seeds): {parts}")
+                how = f"; {sampled}, ± its s.e." if sampled else ""
+                print(f"  what does the work ({metric}, {year}, mean over seeds{how}): {parts}")
     paired = comparison.paired
     if not paired.empty:
         last = paired["year"].max()
@@ -151,6 +181,13 @@ def print_summary(comparison) -> None:
                 f"  {r.scenario:<24} {r.metric:<22} {r.year}: {_signed(r.diff_median)} "
                 f"[{_signed(r.diff_p5)}, {_signed(r.diff_p95)}]"
             )
+
+
+def _unsigned(value: float) -> str:
+    """A non-negative error with three significant digits (0.0123, 1.23, 12,345)."""
+    if not value == value:  # NaN: too few pairs of orderings to tell
+        return "?"
+    return f"{value:,.0f}" if abs(value) >= 100 else f"{value:.3g}"
 
 
 def _signed(value: float) -> str:

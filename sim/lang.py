@@ -347,6 +347,11 @@ TEXT: dict[str, str] = {
         "哪些政策起作用: {year}年{what} ({how}) 相对无政策,\n按政策类型分解 "
         "(Shapley 值, 各种子均值)"
     ),
+    "What does the work: {what} in {year} ({how}) against no policy,\nsplit by policy kind "
+    "(Shapley values estimated from {m} sampled orderings, mean over seeds)": (
+        "哪些政策起作用: {year}年{what} ({how}) 相对无政策,\n按政策类型分解 "
+        "(Shapley 值, 由 {m} 个抽样排序估计, 各种子均值)"
+    ),
     "{revenue} bn": "{revenue} 十亿",
     "Outside any park (not on the map):\n{revenue} bn yuan ({share} of revenue), {firms} firms": (
         "园区外 (不在图上):\n{revenue} 十亿元 (占收入 {share}), {firms} 家企业"
@@ -614,6 +619,13 @@ TEXT.update(
         " What does the work (Shapley values, means over seeds): {works}.": (
             " 哪些政策起作用 (Shapley 值, 各种子均值): {works}。"
         ),
+        " What does the work (Shapley values estimated from {m} sampled orderings of the "
+        "kinds, ± their sampling error; means over seeds): {works}.": (
+            " 哪些政策起作用 (Shapley 值, 由 {m} 个政策类型抽样排序估计, ± 为抽样误差; "
+            "各种子均值): {works}。"
+        ),
+        "sampling s.e. of the mean": "均值的抽样标准误",
+        " (estimated from {m} sampled orderings of the kinds)": " (由 {m} 个政策类型抽样排序估计)",
         "5-95% {low} to {high}": "5-95%: {low} 至 {high}",
         " Against {base} (the same {n} seeds): {cost} bn yuan of policy cost to {year} "
         "({cost_spread}), {jobs} practitioners in Dec {year} ({jobs_spread}) and {revenue} bn "

@@ -12,7 +12,14 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import sim
-from analysis.attribution import attribution, attributions, shapley, with_kinds
+from analysis.attribution import (
+    _split,
+    attribution,
+    attributions,
+    sampled_orderings,
+    shapley,
+    with_kinds,
+)
 from analysis.compare import Comparison, compare
 from analysis.tables import attainment, cost_ledger, paired_differences, yearly
 from sim.policies import KINDS as POLICY_KINDS
@@ -291,6 +298,138 @@ def test_attributions_share_runs_and_give_each_package_its_own_split(monkeypatch
     richer_talent = shared.query("scenario == 'richer' and policy_kind == 'talent'")
     base_talent = shared.query("scenario == 'baseline' and policy_kind == 'talent'")
     assert richer_talent["effect_mean"].iloc[0] != base_talent["effect_mean"].iloc[0]
+
+
+@settings(max_examples=40, deadline=None)
+@given(k=st.integers(2, 7), count=st.integers(1, 30), seed=st.integers(0, 2**31))
+def test_sampled_orderings_are_distinct_pairs_of_an_ordering_and_its_reverse(k, count, seed):
+    kinds = [f"kind{i}" for i in range(k)]
+    orders = sampled_orderings(kinds, count, seed)
+    pairs = (count + 1) // 2
+    from math import factorial
+
+    if 2 * pairs >= factorial(k):
+        assert orders is None  # the exact split costs no more
+        return
+    assert len(orders) == 2 * pairs
+    assert len(set(orders)) == len(orders)
+    assert all(sorted(o) == kinds for o in orders)
+    assert all(orders[i + 1] == orders[i][::-1] for i in range(0, len(orders), 2))
+    assert sampled_orderings(kinds, count, seed) == orders  # a function of kinds and seed
+
+
+def _game(kinds, seeds, value):
+    """Subset values as :func:`_split` reads them: key -> metric by seed."""
+    keys, values = {}, {}
+    for size in range(len(kinds) + 1):
+        for subset in combinations(kinds, size):
+            key = "+".join(subset) or "none"
+            keys[frozenset(subset)] = key
+            values[key] = pd.DataFrame(
+                {"m": [value(frozenset(subset), s) for s in seeds]}, index=pd.Index(seeds)
+            )
+    return keys, values
+
+
+@settings(max_examples=30, deadline=None)
+@given(
+    weights=st.lists(st.floats(-50, 50), min_size=4, max_size=4),
+    pair=st.floats(-20, 20),
+    count=st.integers(2, 10),
+)
+def test_a_sampled_split_adds_up_seed_by_seed_and_is_exact_without_interactions(
+    weights, pair, count
+):
+    kinds = ["a", "b", "c", "d"]
+    seeds = [1, 2, 3]
+
+    def additive(subset, seed):
+        return seed * sum(w for k, w in zip(kinds, weights, strict=True) if k in subset)
+
+    def interacting(subset, seed):  # a and b together add `pair` more
+        return additive(subset, seed) + (pair if {"a", "b"} <= subset else 0.0)
+
+    orders = sampled_orderings(kinds, count, seed=7)
+    for value in (additive, interacting):
+        keys, values = _game(kinds, seeds, value)
+        rows = pd.DataFrame(_split("p", "m", 2025, kinds, keys, values, orders))
+        parts, total = rows[rows["policy_kind"] != "total"], rows[rows["policy_kind"] == "total"]
+        assert set(rows["method"]) == {"sampled"}
+        assert parts["effect_mean"].sum() == pytest.approx(total["effect_mean"].iloc[0])
+        exact = pd.DataFrame(_split("p", "m", 2025, kinds, keys, values))
+        assert set(exact["method"]) == {"exact"} and (exact["sampling_se"] == 0).all()
+        if value is additive:  # each kind's marginal effect is its weight in every ordering
+            assert parts["effect_mean"].to_numpy() == pytest.approx(
+                exact.loc[exact["policy_kind"] != "total", "effect_mean"].to_numpy(), abs=1e-9
+            )
+            if len(orders) >= 4:
+                assert parts["sampling_se"].to_numpy() == pytest.approx(0.0, abs=1e-9)
+            else:  # one pair of orderings: no spread to tell the error from
+                assert parts["sampling_se"].isna().all()
+
+
+def test_a_sampled_attribution_runs_fewer_subsets_and_is_near_the_exact_split(monkeypatch):
+    """Four kinds: 16 subsets exact; 4 sampled orderings need at most 4 x 3 + 2 = 14."""
+    import analysis.attribution as attribution_module
+
+    base = load_scenario(SCENARIOS / "baseline.toml")
+    kinds = ("application_scenarios", "talent", "scale_up_awards", "rent_reduction")
+    base = base.model_copy(update={"policies": [p for p in base.policies if p.kind in kinds]})
+    assert len({p.kind for p in base.policies}) == 4
+    made: list[str] = []
+    real_run_many = attribution_module.run_many
+
+    def counting(scenarios, **kwargs):
+        made.extend(sc.name for sc in scenarios)
+        return real_run_many(scenarios, **kwargs)
+
+    monkeypatch.setattr(attribution_module, "run_many", counting)
+    metrics = ("revenue_bn_yuan",)
+    exact = attribution(base, 3, 1, year=2022, metrics=metrics)
+    assert len(made) == 16
+    made.clear()
+    sampled = attribution(base, 3, 1, year=2022, metrics=metrics, orderings=4)
+    assert len(made) < 16
+    assert set(sampled["method"]) == {"sampled"} and set(sampled["orderings"]) == {4}
+    parts = sampled[sampled["policy_kind"] != "total"]
+    total = sampled[sampled["policy_kind"] == "total"]
+    assert parts["effect_mean"].sum() == pytest.approx(total["effect_mean"].iloc[0], rel=1e-9)
+    assert (
+        total["effect_mean"].iloc[0] == exact.query("policy_kind == 'total'")["effect_mean"].iloc[0]
+    )
+    truth = exact.set_index("policy_kind")["effect_mean"]
+    for r in parts.itertuples():  # within its own error (and a little for the few pairs)
+        assert abs(r.effect_mean - truth[r.policy_kind]) <= 4 * r.sampling_se + 0.05 * abs(
+            total["effect_mean"].iloc[0]
+        )
+
+
+def test_the_cli_labels_a_sampled_split_with_its_error(capsys):
+    from types import SimpleNamespace
+
+    from cqsim.planning import print_summary
+
+    shares = pd.DataFrame(
+        {
+            "scenario": ["pkg"] * 3,
+            "metric": ["workforce"] * 3,
+            "year": [2025] * 3,
+            "policy_kind": ["rent_reduction", "talent", "total"],
+            "effect_median": [190.0, 810.0, 1000.0],
+            "effect_mean": [200.0, 800.0, 1000.0],
+            "method": ["sampled"] * 3,
+            "orderings": [8] * 3,
+            "sampling_se": [12.5, 30.0, 0.0],
+        }
+    )
+    empty = pd.DataFrame(columns=["scenario"])
+    comparison = SimpleNamespace(
+        names=["pkg"], attainment=empty, costs=empty, attribution=shares, paired=pd.DataFrame()
+    )
+    print_summary(comparison)
+    line = next(x for x in capsys.readouterr().out.splitlines() if "what does the work" in x)
+    assert "sampled estimate from 8 orderings" in line
+    assert "talent +800 ±30," in line
 
 
 def test_the_cli_ranks_what_does_the_work_by_the_mean_as_the_report_does(capsys):

@@ -208,6 +208,17 @@ def test_bad_option_values_exit_2(baseline_path, tmp_path, out_dir, capsys, extr
     assert_nothing_written(tmp_path, out_dir)
 
 
+@pytest.mark.parametrize("value", ["2", "four", "0", "100000"])
+def test_bad_attribution_orderings_exit_2(baseline_path, tmp_path, out_dir, capsys, value):
+    argv = ["compare", str(baseline_path), "--end", SHORT_END, "--quiet", "--out", str(out_dir)]
+    with pytest.raises(SystemExit) as info:
+        main([*argv, "--attribution-orderings", value])
+    assert info.value.code == EXIT_BAD_INPUT
+    err = capsys.readouterr().err
+    assert "argument --attribution-orderings: must be a whole number from 4" in err
+    assert_nothing_written(tmp_path, out_dir)
+
+
 def test_no_command_exits_2(capsys):
     with pytest.raises(SystemExit) as info:
         main([])
