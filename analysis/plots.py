@@ -170,6 +170,23 @@ def kind_label(kind: str, lang: str = "en") -> str:
     return i18n.kind_label(kind, KIND_LABELS.get(kind, kind), lang)
 
 
+def _two_lines(label: str) -> str:
+    """A bar's label on two lines: at its first space, or a long Chinese name near the middle.
+
+    A Chinese name glossed in English, ``名称 (english words)``, keeps the name on one line and
+    breaks the gloss too.
+    """
+    if not label.isascii() and " (" in label:
+        name, gloss = label.split(" (", 1)
+        return name + "\n(" + gloss.replace(" ", "\n", 1)
+    if " " in label:
+        return label.replace(" ", "\n", 1)
+    if len(label) > 4 and not label.isascii():
+        half = (len(label) + 2) // 4 * 2  # near the middle, between two-character words
+        return label[:half] + "\n" + label[half:]
+    return label
+
+
 def _lower(label: str) -> str:
     """A label inside a sentence: lower case (English; Chinese has no case)."""
     return label.lower()
@@ -844,7 +861,7 @@ def attribution_waterfall(
             total = float(part.loc[part["policy_kind"] == "total", "effect_mean"].sum())
             steps = kinds["effect_mean"].to_numpy(dtype=float)
             starts = np.concatenate([[0.0], np.cumsum(steps)[:-1]])
-            labels = [kind_label(k, lang).replace(" ", "\n", 1) for k in kinds["policy_kind"]]
+            labels = [_two_lines(kind_label(k, lang)) for k in kinds["policy_kind"]]
             whole = part[part["policy_kind"] == "total"]
             frame = pd.DataFrame(
                 {

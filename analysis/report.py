@@ -417,8 +417,8 @@ def _scenario_answer(results: Results, name: str, lang: str = "en") -> str:
             f"{_e(plots.kind_label(r.policy_kind, lang))} "
             f"{r.effect_mean:+,.{0 if abs(r.effect_mean) >= 100 else 1}f}"
             + (
-                f" ±{r.sampling_se:,.{0 if abs(r.sampling_se) >= 100 else 1}f}"
-                if sampled and np.isfinite(r.sampling_se)
+                f" ±{r.sampling_margin90:,.{0 if abs(r.sampling_margin90) >= 100 else 1}f}"
+                if sampled and np.isfinite(r.sampling_margin90)
                 else ""
             )
             for r in top.itertuples()
@@ -438,7 +438,7 @@ def _scenario_answer(results: Results, name: str, lang: str = "en") -> str:
         parts.append(
             tr(
                 " What does the work (Shapley values estimated from {m} sampled orderings of the "
-                "kinds, ± their sampling error; means over seeds): {works}.",
+                "kinds, ± their 90% sampling margin; means over seeds): {works}.",
                 lang,
                 m=used,
                 works="; ".join(works),
@@ -731,7 +731,7 @@ def _tables(results: Results, lang: str = "en") -> list[str]:
                     "effect_median": (tr("effect (median)", lang), "signed"),
                     "interval": (tr("5-95% over seeds", lang), "text"),
                     **(
-                        {"sampling_se": (tr("sampling s.e. of the mean", lang), "num")}
+                        {"sampling_margin90": (tr("± 90% sampling margin", lang), "num")}
                         if used_orderings
                         else {}
                     ),

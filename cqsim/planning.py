@@ -162,11 +162,11 @@ def print_summary(comparison) -> None:
                 sampled = f"sampled estimate from {used} orderings" if used else ""
                 parts = ", ".join(
                     f"{r.policy_kind} {_signed(r.effect_mean)}"
-                    + (f" ±{_unsigned(r.sampling_se)}" if sampled else "")
+                    + (f" ±{_unsigned(r.sampling_margin90)}" if sampled else "")
                     for r in top.itertuples()
                 )
                 year = int(part["year"].iloc[0])
-                how = f"; {sampled}, ± its s.e." if sampled else ""
+                how = f"; {sampled}, ± its 90% sampling margin" if sampled else ""
                 print(f"  what does the work ({metric}, {year}, mean over seeds{how}): {parts}")
     paired = comparison.paired
     if not paired.empty:

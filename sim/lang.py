@@ -620,11 +620,11 @@ TEXT.update(
             " 哪些政策起作用 (Shapley 值, 各种子均值): {works}。"
         ),
         " What does the work (Shapley values estimated from {m} sampled orderings of the "
-        "kinds, ± their sampling error; means over seeds): {works}.": (
-            " 哪些政策起作用 (Shapley 值, 由 {m} 个政策类型抽样排序估计, ± 为抽样误差; "
+        "kinds, ± their 90% sampling margin; means over seeds): {works}.": (
+            " 哪些政策起作用 (Shapley 值, 由 {m} 个政策类型抽样排序估计, ± 为 90% 抽样误差; "
             "各种子均值): {works}。"
         ),
-        "sampling s.e. of the mean": "均值的抽样标准误",
+        "± 90% sampling margin": "± 90% 抽样误差",
         " (estimated from {m} sampled orderings of the kinds)": " (由 {m} 个政策类型抽样排序估计)",
         "5-95% {low} to {high}": "5-95%: {low} 至 {high}",
         " Against {base} (the same {n} seeds): {cost} bn yuan of policy cost to {year} "

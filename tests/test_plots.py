@@ -475,3 +475,42 @@ def test_chinese_plots_have_chinese_titles_and_axis_labels_and_every_glyph(traj)
     assert any("金凤软件园" in t for t in _texts(parks))
     # and the same figure in English is as it was
     assert plots.fan_chart(traj, "revenue_bn_yuan").axes[0].get_title().startswith("Revenue,")
+
+
+def test_attribution_waterfall_labels_do_not_overlap_in_chinese():
+    """Six Chinese kind names under seven bars at the report's size: no two labels touch."""
+    kinds = [
+        "office_supply",
+        "application_scenarios",
+        "leading_enterprises",
+        "talent",
+        "scale_up_awards",
+        "rent_reduction",
+    ]
+    rows = [
+        {
+            "scenario": "a",
+            "metric": "workforce",
+            "year": 2025,
+            "policy_kind": kind,
+            "effect_median": 10.0 - i,
+            "effect_mean": 10.0 - i,
+            "effect_p5": 5.0 - i,
+            "effect_p95": 15.0 - i,
+        }
+        for i, kind in enumerate([*kinds, "total"])
+    ]
+    rows[-1].update(effect_mean=45.0, effect_median=45.0, effect_p5=30.0, effect_p95=60.0)
+    for scenarios in (["a"], ["a", "b"]):
+        table = pd.concat(
+            [pd.DataFrame(rows).assign(scenario=name) for name in scenarios], ignore_index=True
+        )
+        fig = plots.attribution_waterfall(table, "workforce", lang="zh")
+        fig.canvas.draw()
+        renderer = fig.canvas.get_renderer()
+        for ax in fig.axes:
+            if not ax.get_xticklabels():
+                continue
+            boxes = [t.get_window_extent(renderer) for t in ax.get_xticklabels()]
+            for left, right in zip(boxes, boxes[1:], strict=False):
+                assert left.x1 <= right.x0, "two kind labels overlap"
