@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from itertools import pairwise
+
 import matplotlib as mpl
 import matplotlib.dates as mdates
 import numpy as np
@@ -512,5 +514,5 @@ def test_attribution_waterfall_labels_do_not_overlap_in_chinese():
             if not ax.get_xticklabels():
                 continue
             boxes = [t.get_window_extent(renderer) for t in ax.get_xticklabels()]
-            for left, right in zip(boxes, boxes[1:], strict=False):
+            for left, right in pairwise(boxes):
                 assert left.x1 <= right.x0, "two kind labels overlap"
