@@ -142,7 +142,7 @@ def _show_warning(message, category, filename, lineno, file=None, line=None) -> 
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the `cqsim` console script."""
-    from sim.pool import stop_on_signals, stop_requested
+    from sim.signals import stop_on_signals, stop_requested
 
     with stop_on_signals():
         try:

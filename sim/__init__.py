@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 import sim.simd  # noqa: F401  (first: numpy's kernels held to AVX2, for the same bits anywhere)
-from sim._lazy import lazy_exports
+from sim.lazy import lazy_exports
 
 _EXPORTS = {
     "METRICS": "sim.metrics",

@@ -5,7 +5,9 @@ from __future__ import annotations
 import re
 from datetime import date
 
-import numpy as np
+from sim.lazy import lazy_module
+
+np = lazy_module("numpy")  # loaded when the simulation first uses it, not by validation
 
 _MONTH_RE = re.compile(r"^(\d{4})-(\d{2})$")
 

@@ -29,7 +29,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from sim.errors import CqsimWarning, OutputError
-from sim.pool import check_not_stopped
+from sim.signals import check_not_stopped
 
 MANIFEST = "manifest.json"
 MARK = "cqsim_output"

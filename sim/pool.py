@@ -22,8 +22,13 @@ import sys
 import threading
 import time
 import warnings
-from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
+
+from sim.signals import (  # noqa: F401  (where they were; the command line imports sim.signals)
+    check_not_stopped,
+    stop_on_signals,
+    stop_requested,
+)
 
 WATCH_INTERVAL_S = 0.5  # how often a worker's watcher looks for its parent
 PR_SET_PDEATHSIG = 1  # prctl option (linux/prctl.h)
@@ -113,44 +118,3 @@ def process_pool(workers: int) -> GuardedPool:
         initializer=guard_worker,
         initargs=(os.getpid(), main),
     )
-
-
-_STOP: dict[str, int | None] = {"signal": None}
-
-
-def _interrupt(signum: int, frame: object) -> None:
-    _STOP["signal"] = signum
-    raise KeyboardInterrupt(signal.Signals(signum).name)
-
-
-def stop_requested() -> bool:
-    """Whether SIGTERM or SIGHUP asked this command to stop.
-
-    The KeyboardInterrupt the signal raises can be lost, when it lands in a finaliser (Python
-    prints "Exception ignored" and goes on); outputs check this before they commit, and the
-    command line before it reports success.
-    """
-    return _STOP["signal"] is not None
-
-
-def check_not_stopped() -> None:
-    """Raise KeyboardInterrupt if a stop was asked for, even one whose exception was lost."""
-    if stop_requested():
-        raise KeyboardInterrupt(signal.Signals(_STOP["signal"]).name)
-
-
-@contextlib.contextmanager
-def stop_on_signals() -> Iterator[None]:
-    """SIGTERM and SIGHUP stop the command as Ctrl-C does (KeyboardInterrupt), in the block."""
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-    old = {}
-    for sig in (signal.SIGTERM, signal.SIGHUP):
-        if signal.getsignal(sig) is not signal.SIG_IGN:  # e.g. SIGHUP under nohup stays ignored
-            old[sig] = signal.signal(sig, _interrupt)
-    try:
-        yield
-    finally:
-        for sig, handler in old.items():
-            signal.signal(sig, handler)

@@ -153,11 +153,11 @@ def test_stopped_calibration_leaves_no_pyabc_worker(tmp_path, sig):
 def test_a_stop_whose_interrupt_was_lost_still_writes_nothing(tmp_path, monkeypatch, capsys):
     """SIGTERM's KeyboardInterrupt is lost when it lands in a finaliser ("Exception ignored"):
     the output folder still refuses to commit, and the command does not report success."""
-    import sim.pool
+    import sim.signals
     from cqsim.cli import main
     from sim.outputs import output_folder
 
-    monkeypatch.setitem(sim.pool._STOP, "signal", signal.SIGTERM)
+    monkeypatch.setitem(sim.signals._STOP, "signal", signal.SIGTERM)
     with pytest.raises(KeyboardInterrupt):
         with output_folder(tmp_path / "out", kind="run") as folder:
             (folder / "manifest.json").write_text("{}", encoding="utf-8")

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from sim._lazy import lazy_exports
+from sim.lazy import lazy_exports
 
 _EXPORTS = {
     "Optimization": "sim.optimize.spec",

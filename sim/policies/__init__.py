@@ -11,12 +11,15 @@ from __future__ import annotations
 
 import importlib
 import pkgutil
+from types import ModuleType
 from typing import TYPE_CHECKING, Annotated, Any, Union
 
-import numpy as np
 from pydantic import Field
 
+from sim.lazy import lazy_module
 from sim.policies.base import FirmRelief, Policy, PolicySpec
+
+np = lazy_module("numpy")  # loaded when the simulation first uses it, not by validation
 
 if TYPE_CHECKING:
     from sim.core import ClusterSim
@@ -31,7 +34,8 @@ def _discover() -> dict[str, type[Policy]]:
         found += [
             obj
             for obj in vars(module).values()
-            if isinstance(obj, type)
+            if not isinstance(obj, ModuleType)  # first: a lazy module would load to answer
+            and isinstance(obj, type)
             and issubclass(obj, Policy)
             and obj is not Policy
             and obj.__module__ == module.__name__

@@ -11,11 +11,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, Literal
 
-import numpy as np
 from pydantic import Field
 
-from sim.month.draws import cumulative, draw_from
+from sim.lazy import lazy_module
 from sim.policies.base import Lever, Policy, PolicySpec
+
+np = lazy_module("numpy")  # loaded when the simulation first uses it, not by validation
 
 if TYPE_CHECKING:
     from sim.core import ClusterSim
@@ -86,6 +87,8 @@ class ApplicationScenarios(Policy):
 
     def award(self, count: int, rng: np.random.Generator) -> None:
         """Award ``count`` projects: a sector for each, then a capable firm in it (odds by size)."""
+        from sim.month.draws import cumulative, draw_from  # here: validation needs no model
+
         m = self.model
         p = m.params
         f = m.firms

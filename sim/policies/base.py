@@ -35,11 +35,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar
 
-import numpy as np
 from pydantic import Field, field_validator, model_validator
 
 from sim.calendar import parse_month
+from sim.lazy import lazy_module
 from sim.validation import Month, StrictModel, check_month
+
+np = lazy_module("numpy")  # loaded when the simulation first uses it, not by validation
 
 if TYPE_CHECKING:
     from sim.core import ClusterSim

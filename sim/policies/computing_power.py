@@ -12,10 +12,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, Literal
 
-import numpy as np
 from pydantic import Field
 
+from sim.lazy import lazy_module
 from sim.policies.base import FirmRelief, Lever, Policy, PolicySpec
+
+np = lazy_module("numpy")  # loaded when the simulation first uses it, not by validation
 
 if TYPE_CHECKING:
     from sim.core import ClusterSim

@@ -10,11 +10,13 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, Literal
 
-import numpy as np
 from pydantic import Field
 
+from sim.lazy import lazy_module
 from sim.policies.base import Lever, Policy, PolicySpec
 from sim.state import WorkerStatus
+
+np = lazy_module("numpy")  # loaded when the simulation first uses it, not by validation
 
 if TYPE_CHECKING:
     from sim.core import ClusterSim

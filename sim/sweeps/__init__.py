@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from sim._lazy import lazy_exports
+from sim.lazy import lazy_exports
 
 # Imported on first use: `cqsim --help` and `cqsim validate` should not load the model or DuckDB.
 _EXPORTS = {

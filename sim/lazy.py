@@ -1,9 +1,12 @@
-"""Public names of a package imported on first use (PEP 562), so that light commands start fast."""
+"""Imports on first use: a package's public names (PEP 562) and whole modules, for fast starts."""
 
 from __future__ import annotations
 
+import importlib.util
+import sys
 from collections.abc import Callable
 from importlib import import_module
+from types import ModuleType
 from typing import Any
 
 
@@ -30,3 +33,22 @@ def lazy_exports(
         return sorted(set(namespace) | set(exports))
 
     return __getattr__, __dir__
+
+
+def lazy_module(name: str) -> ModuleType:
+    """The module ``name``, loaded on first use of one of its attributes (importlib's LazyLoader).
+
+    For modules that validation imports but only the simulation uses (numpy in the policy and
+    calendar modules): ``cqsim validate`` then never loads it. Already imported: the module.
+    """
+    if name in sys.modules:
+        return sys.modules[name]
+    spec = importlib.util.find_spec(name)
+    if spec is None or spec.loader is None:
+        raise ModuleNotFoundError(f"no module named {name!r}", name=name)
+    loader = importlib.util.LazyLoader(spec.loader)
+    spec.loader = loader
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    loader.exec_module(module)
+    return module
