@@ -147,6 +147,11 @@ class Recorder:
         self.index = {name: i for i, name in enumerate(self.names)}
         self.values = np.full((model.n_months, len(self.names)), np.nan)
         self.last = -1  # the last month recorded
+        # the columns of each per-park metric, in the parks' order
+        self.park_columns = {
+            what: np.array([self.index[f"park.{pid}.{what}"] for pid in model.params.park_ids])
+            for what in ("revenue_bn_yuan", "firms", "occupancy", "rent_yuan_m2")
+        }
 
     def latest(self, metric: str) -> float:
         """A metric's value in the last month recorded."""
@@ -228,13 +233,13 @@ class Recorder:
             row[name] = weight[trailing >= threshold].sum()
         for kind in KINDS:
             row[cost_metric(kind)] = costs.get(kind, 0.0) / 1e9
-        occupancy = parks.occupancy
-        for i, pid in enumerate(m.params.park_ids):
-            row[f"park.{pid}.revenue_bn_yuan"] = park_revenue[i] / 1e9
-            row[f"park.{pid}.firms"] = park_firms[i]
-            row[f"park.{pid}.occupancy"] = occupancy[i]
-            row[f"park.{pid}.rent_yuan_m2"] = parks.rent[i]
         values = self.values[m.month]
+        columns = self.park_columns
+        values[columns["revenue_bn_yuan"]] = park_revenue / 1e9
+        values[columns["firms"]] = park_firms
+        values[columns["occupancy"]] = parks.occupancy
+        values[columns["rent_yuan_m2"]] = parks.rent
+        index = self.index
         for name, value in row.items():
-            values[self.index[name]] = value
+            values[index[name]] = value
         self.last = m.month

@@ -83,7 +83,7 @@ def _states(pool: np.ndarray) -> np.ndarray:
 
 def pcg64_state(seed_words: np.ndarray) -> dict:
     """The PCG64 state numpy sets from ``generate_state(4, uint64)`` (``seed_words``)."""
-    s0, s1, i0, i1 = (int(w) for w in seed_words)
+    s0, s1, i0, i1 = seed_words.tolist() if isinstance(seed_words, np.ndarray) else seed_words
     initstate, initseq = (s0 << 64) | s1, (i0 << 64) | i1
     inc = ((initseq << 1) | 1) & _MASK128
     state = inc  # 0 * mult + inc

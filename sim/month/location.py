@@ -54,12 +54,26 @@ def park_utility(m: ClusterSim, discount: np.ndarray | None = None) -> np.ndarra
 
 
 def _park_utility(m: ClusterSim, discount: np.ndarray | None) -> np.ndarray:
-    """:func:`park_utility`, computed."""
+    """:func:`park_utility`, computed (the terms that do not depend on rent relief once a block)."""
+    p = m.params.firms
+    parks = m.parks
+    net_rent = parks.rent[:, None] * (1 - (0.0 if discount is None else discount))
+    cache = m.utility_cache
+    terms = cache.get("terms") if cache is not None else None
+    if terms is None:
+        terms = _place_terms(m)
+        if cache is not None:
+            cache["terms"] = terms
+    size, agglomeration, focus = terms
+    return size - p.rent_utility_per_yuan * net_rent + agglomeration + focus
+
+
+def _place_terms(m: ClusterSim) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The utility terms of size, agglomeration and focus, by (park, sector) where they vary."""
     p = m.params.firms
     f = m.firms
     n = f.n
     parks = m.parks
-    net_rent = parks.rent[:, None] * (1 - (0.0 if discount is None else discount))
     heads = f.weight[:n] * m.firm_size_people() * f.alive[:n]
     cell = f.park[:n].astype(np.int64) * m.n_sectors + f.sector[:n]
     by_cell = np.bincount(cell, weights=heads, minlength=m.n_parks * m.n_sectors).reshape(
@@ -70,10 +84,9 @@ def _park_utility(m: ClusterSim, discount: np.ndarray | None) -> np.ndarray:
     smooth = p.quotient_smoothing
     quotient = (in_park + smooth) / (in_city[None, :] + smooth)
     return (
-        np.log(np.maximum(parks.area, 1.0))[:, None]
-        - p.rent_utility_per_yuan * net_rent
-        + p.agglomeration_utility * np.log(quotient)
-        + p.focus_utility * parks.focus
+        np.log(np.maximum(parks.area, 1.0))[:, None],
+        p.agglomeration_utility * np.log(quotient),
+        p.focus_utility * parks.focus,
     )
 
 
