@@ -403,11 +403,21 @@ def test_a_sampled_attribution_runs_fewer_subsets_and_is_near_the_exact_split(mo
         assert abs(r.effect_mean - truth[r.policy_kind]) <= r.sampling_margin90
 
 
-def test_the_cli_labels_a_sampled_split_with_its_error(capsys):
+def _work_line(shares: pd.DataFrame, capsys) -> str:
+    """The CLI summary's first 'what does the work' line for an attribution table alone."""
     from types import SimpleNamespace
 
     from cqsim.planning import print_summary
 
+    empty = pd.DataFrame(columns=["scenario"])
+    comparison = SimpleNamespace(
+        names=["pkg"], attainment=empty, costs=empty, attribution=shares, paired=pd.DataFrame()
+    )
+    print_summary(comparison)
+    return next(x for x in capsys.readouterr().out.splitlines() if "what does the work" in x)
+
+
+def test_the_cli_labels_a_sampled_split_with_its_error(capsys):
     shares = pd.DataFrame(
         {
             "scenario": ["pkg"] * 3,
@@ -422,22 +432,13 @@ def test_the_cli_labels_a_sampled_split_with_its_error(capsys):
             "sampling_margin90": [25.0, 60.0, 0.0],
         }
     )
-    empty = pd.DataFrame(columns=["scenario"])
-    comparison = SimpleNamespace(
-        names=["pkg"], attainment=empty, costs=empty, attribution=shares, paired=pd.DataFrame()
-    )
-    print_summary(comparison)
-    line = next(x for x in capsys.readouterr().out.splitlines() if "what does the work" in x)
+    line = _work_line(shares, capsys)
     assert "sampled estimate from 8 orderings, ± its 90% sampling margin" in line
     assert "talent +800 ±60," in line
 
 
 def test_the_cli_ranks_what_does_the_work_by_the_mean_as_the_report_does(capsys):
     """Shapley values add up to the package's effect in the mean over seeds, not the median."""
-    from types import SimpleNamespace
-
-    from cqsim.planning import print_summary
-
     shares = pd.DataFrame(
         {
             "scenario": ["pkg"] * 3,
@@ -448,11 +449,6 @@ def test_the_cli_ranks_what_does_the_work_by_the_mean_as_the_report_does(capsys)
             "effect_mean": [200.0, 800.0, 1000.0],
         }
     )
-    empty = pd.DataFrame(columns=["scenario"])
-    comparison = SimpleNamespace(
-        names=["pkg"], attainment=empty, costs=empty, attribution=shares, paired=pd.DataFrame()
-    )
-    print_summary(comparison)
-    line = next(x for x in capsys.readouterr().out.splitlines() if "what does the work" in x)
+    line = _work_line(shares, capsys)
     assert "mean over seeds" in line
     assert line.index("talent") < line.index("rent_reduction")
