@@ -46,27 +46,26 @@ def add_commands(sub) -> None:
     val.add_argument("files", type=Path, nargs="+", help="TOML files")
 
 
-def print_targets(targets) -> None:
-    """The targets table of a run as aligned plain text."""
-    import pandas as pd
+def print_targets(targets: list[dict]) -> None:
+    """The targets table of a run (its rows, :data:`sim.targets.TARGET_COLUMNS`) as plain text."""
+    import math
 
     from sim.targets import verdict as target_verdict
 
     rows = []
-    for t in targets.itertuples():
-        if pd.isna(t.median):
-            rows.append((t.target_id, f"{t.target:,.0f}", "not in run", "", "", ""))
+    for t in targets:
+        if math.isnan(t["median"]):
+            rows.append((t["target_id"], f"{t['target']:,.0f}", "not in run", "", "", ""))
             continue
-        prob = t.prob_met
-        verdict = target_verdict(prob)
+        prob = t["prob_met"]
         rows.append(
             (
-                t.target_id,
-                f"{t.target:,.0f} {t.unit}",
-                f"{t.median:,.0f}",
-                f"{t.p10:,.0f} - {t.p90:,.0f}",
+                t["target_id"],
+                f"{t['target']:,.0f} {t['unit']}",
+                f"{t['median']:,.0f}",
+                f"{t['p10']:,.0f} - {t['p90']:,.0f}",
                 f"{prob:.0%}",
-                verdict,
+                target_verdict(prob),
             )
         )
     head = ("target", "2025 target", "median", "p10 - p90", "P(met)", "")
@@ -116,7 +115,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         f"{scenario.run.start} to {scenario.run.end}, scale {scenario.run.scale}, "
         f"{result.manifest['wall_time_s']:.1f} s -> {path}/"
     )
-    print_targets(result.targets)
+    print_targets(result.target_rows)
     print_warnings(result.manifest.get("warnings", []))
     return 0
 

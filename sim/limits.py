@@ -26,10 +26,9 @@ from sim.calendar import parse_month
 from sim.errors import ResourceLimitError
 
 if TYPE_CHECKING:
-    import pandas as pd
-
     from sim.params import Parameters
     from sim.scenario import Scenario
+    from sim.targets import Trajectories
 
 
 @dataclass(frozen=True)
@@ -125,25 +124,39 @@ def raise_capacity(scenario: Scenario, table: str, limit: int, month: str, scale
     )
 
 
-def fiscal_warnings(trajectories: pd.DataFrame, params: Parameters) -> list[str]:
-    """Warnings for years whose public policy cost is implausible against the city's budget."""
-    cost = trajectories[trajectories["metric"] == "policy_cost_bn_yuan"]
-    if cost.empty:
-        return []
+def fiscal_warnings(trajectories: Trajectories, params: Parameters) -> list[str]:
+    """Warnings for years whose public policy cost is implausible against the city's budget.
+
+    ``trajectories``: a run's long-format table (any number of scenarios) or its arrays.
+    """
+    from sim.monthly import MonthlyValues
+    from sim.targets import records as records_of
+    from sim.targets import replicates_by_month, years_and_months
+
+    if isinstance(trajectories, MonthlyValues):
+        parts = [(trajectories.scenario, trajectories)]
+    else:
+        by_name = trajectories["scenario"].astype(str)
+        parts = [(name, trajectories[by_name == name]) for name in sorted(by_name.unique())]
     budget = params["limits.city_budget_bn_yuan_year"]
     share = params["limits.fiscal_warning_share"]
-    years = cost["date"].astype("datetime64[ns]").dt.year
-    per_year = cost.groupby([cost["scenario"].astype(str), cost["replicate"], years])["value"].sum()
-    median = per_year.groupby(level=[0, 2]).median()
     out = []
-    for scenario, part in median.groupby(level=0):
-        high = part[part > share * budget]
-        if high.empty:
+    for scenario, part in parts:
+        if "policy_cost_bn_yuan" not in records_of(part):
             continue
-        year = int(high.idxmax()[1])
+        _, dates, cost = replicates_by_month(part, "policy_cost_bn_yuan")
+        years = years_and_months(dates)[0]
+        calendar_years = np.unique(years)
+        per_year = np.stack([np.nansum(cost[:, years == y], axis=1) for y in calendar_years])
+        median = np.median(per_year, axis=1)
+        high = median > share * budget
+        if not high.any():
+            continue
+        worst = int(np.argmax(np.where(high, median, -np.inf)))
+        year, amount = int(calendar_years[worst]), float(median[worst])
         out.append(
-            f"{scenario}: the policies cost {high.max():,.1f} bn yuan in {year} (median over "
-            f"replicates), {high.max() / budget:.0%} of the city's general public budget of "
+            f"{scenario}: the policies cost {amount:,.1f} bn yuan in {year} (median over "
+            f"replicates), {amount / budget:.0%} of the city's general public budget of "
             f"{budget:,.0f} bn yuan a year; above {share:.0%} it is implausible for one "
             "sector's programme: check the policy amounts"
         )

@@ -25,11 +25,17 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
 
-from sim.targets import aggregate, aggregate_rule
+from sim.targets import Trajectories, aggregate_rule, aggregate_values, records
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+PerReplicate = tuple[np.ndarray, np.ndarray]
+"""(replicate ids, one value per replicate)."""
 
 
 @dataclass(frozen=True)
@@ -44,14 +50,21 @@ class Measure:
     counts: str
     metric: str
     aggregate: str | None = None
-    compute: Callable[[pd.DataFrame, int], pd.Series] | None = None
+    compute: Callable[[Trajectories, int], PerReplicate] | None = None
     also_reads: tuple[str, ...] = ()  # metrics a computed measure reads besides ``metric``
 
-    def __call__(self, trajectories: pd.DataFrame, year: int) -> pd.Series:
-        """One value per replicate for the figure of ``year``."""
+    def values(self, trajectories: Trajectories, year: int) -> PerReplicate:
+        """(replicate ids, one value per replicate) for the figure of ``year``."""
         if self.compute is not None:
             return self.compute(trajectories, year)
-        return aggregate(trajectories, self.metric, self.aggregate, year)
+        return aggregate_values(trajectories, self.metric, self.aggregate, year)
+
+    def __call__(self, trajectories: Trajectories, year: int) -> pd.Series:
+        """One value per replicate (indexed by replicate) for the figure of ``year``."""
+        import pandas as pd
+
+        replicates, values = self.values(trajectories, year)
+        return pd.Series(values, index=pd.Index(replicates, name="replicate"), name="value")
 
     @property
     def metrics(self) -> tuple[str, ...]:
@@ -66,16 +79,32 @@ class Measure:
         return lambda year: f"from Dec 2021 to Dec {year}"
 
 
-def _share_of_added_from_outside(trajectories: pd.DataFrame, year: int) -> pd.Series:
-    outside = aggregate(trajectories, "practitioners_outside_hukou", "december_minus_2021", year)
-    total = aggregate(trajectories, "workforce", "december_minus_2021", year)
-    return (outside / total.where(total != 0)).astype(float)
+def _ratio(numerator: PerReplicate, denominator: PerReplicate) -> PerReplicate:
+    """Numerator / denominator replicate by replicate (NaN where either lacks it or it is 0)."""
+    ids = np.union1d(numerator[0], denominator[0])
+
+    def on(part: PerReplicate) -> np.ndarray:
+        out = np.full(ids.size, np.nan)
+        out[np.searchsorted(ids, part[0])] = part[1]
+        return out
+
+    top, bottom = on(numerator), on(denominator)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return ids, top / np.where(bottom != 0, bottom, np.nan)
 
 
-def _ratio_to_2021(trajectories: pd.DataFrame, year: int) -> pd.Series:
-    now = aggregate(trajectories, "workforce", "december", year)
-    then = aggregate(trajectories, "workforce", "december", 2021)
-    return (now / then.where(then != 0)).astype(float)
+def _share_of_added_from_outside(trajectories: Trajectories, year: int) -> PerReplicate:
+    outside = aggregate_values(
+        trajectories, "practitioners_outside_hukou", "december_minus_2021", year
+    )
+    total = aggregate_values(trajectories, "workforce", "december_minus_2021", year)
+    return _ratio(outside, total)
+
+
+def _ratio_to_2021(trajectories: Trajectories, year: int) -> PerReplicate:
+    now = aggregate_values(trajectories, "workforce", "december", year)
+    then = aggregate_values(trajectories, "workforce", "december", 2021)
+    return _ratio(now, then)
 
 
 _MEASURES = [
@@ -260,15 +289,30 @@ def measure(name: str) -> Measure:
         raise KeyError(f"unknown measure {name!r}; one of {', '.join(MEASURES)}") from None
 
 
-def observe(trajectories: pd.DataFrame, name: str, year: int) -> pd.Series:
-    """One value per replicate of a named official statistic, for a year.
+def observe_values(trajectories: Trajectories, name: str, year: int) -> PerReplicate:
+    """(replicate ids, one value per replicate) of a named official statistic, for a year.
 
     Empty when the run records none of a metric the statistic needs; NaN for a replicate whose
     run does not cover the statistic's months.
     """
-    if not set(measure(name).metrics) <= set(trajectories["metric"].astype(str).unique()):
+    if not set(measure(name).metrics) <= records(trajectories):
+        return np.array([], dtype=np.int64), np.array([], dtype=float)
+    replicates, values = measure(name).values(trajectories, int(year))
+    return replicates, np.asarray(values, dtype=float)
+
+
+def observe(trajectories: Trajectories, name: str, year: int) -> pd.Series:
+    """One value per replicate of a named official statistic, for a year (indexed by replicate).
+
+    Empty when the run records none of a metric the statistic needs; NaN for a replicate whose
+    run does not cover the statistic's months.
+    """
+    import pandas as pd
+
+    replicates, values = observe_values(trajectories, name, year)
+    if replicates.size == 0:
         return pd.Series(dtype=float)
-    return measure(name)(trajectories, int(year)).astype(float)
+    return pd.Series(values, index=pd.Index(replicates, name="replicate"), name="value")
 
 
 def fill_measures(observations: pd.DataFrame) -> pd.DataFrame:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import sys
 import time
@@ -9,36 +10,52 @@ from collections.abc import Callable
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from pathlib import Path
-
-import numpy as np
-import pandas as pd
+from typing import TYPE_CHECKING
 
 from sim.calendar import parse_month
 from sim.core import ClusterSim
 from sim.errors import RunFailed, SettingError
 from sim.limits import fiscal_warnings
+from sim.monthly import TRAJECTORY_COLUMNS, MonthlyValues  # noqa: F401  (TRAJECTORY_COLUMNS: where it was)
 from sim.outputs import output_folder
 from sim.params import Parameters, load_parameters
 from sim.pool import process_pool
 from sim.posterior import with_posterior_draw
 from sim.provenance import git_revision, package_versions
 from sim.scenario import Scenario, check_run_setting, resolve
-from sim.targets import observation_table, target_table
+from sim.targets import TARGET_COLUMNS, observation_table, target_rows, write_target_csv
 
-TRAJECTORY_COLUMNS = ["scenario", "replicate", "seed", "date", "metric", "value"]
+if TYPE_CHECKING:
+    import pandas as pd
 
 
 @dataclass
 class RunResult:
-    """What a run produces: long-format trajectories, the targets table and the manifest."""
+    """What a run produces: its months (``values``), the targets' rows and the manifest.
 
-    trajectories: pd.DataFrame
-    targets: pd.DataFrame
+    ``trajectories`` (long format) and ``targets`` are the same as pandas tables, made when
+    first asked for (``cqsim run`` writes its files without pandas).
+    """
+
+    values: MonthlyValues
+    target_rows: list[dict]
     manifest: dict
+
+    @functools.cached_property
+    def trajectories(self) -> pd.DataFrame:
+        """Long-format trajectories (:data:`TRAJECTORY_COLUMNS`)."""
+        return self.values.frame()
+
+    @functools.cached_property
+    def targets(self) -> pd.DataFrame:
+        """The targets table (:data:`sim.targets.TARGET_COLUMNS`)."""
+        import pandas as pd
+
+        return pd.DataFrame(self.target_rows, columns=TARGET_COLUMNS)
 
     def observations(self) -> pd.DataFrame:
         """Observed figures the model records, against the model's distribution."""
-        return observation_table(self.trajectories)
+        return observation_table(self.values)
 
     def wide(self, replicate: int = 0) -> pd.DataFrame:
         """One replicate's trajectories as a table: one row per month, one column per metric."""
@@ -67,24 +84,12 @@ def replicate_frame(model: ClusterSim, replicate: int) -> pd.DataFrame:
     The columns are :data:`TRAJECTORY_COLUMNS`; the rows are labelled as replicate ``replicate``
     of the model's scenario, with the model's seed.
     """
-    values = model.recorder.values
-    months, n_metrics = values.shape
-    names = model.recorder.names
-    return pd.DataFrame(
-        {
-            "scenario": model.cq_scenario.name,
-            "replicate": np.int32(replicate),
-            "seed": np.int64(model.seed),
-            "date": np.repeat(model.dates, n_metrics),
-            "metric": np.tile(np.array(names, dtype=object), months),
-            "value": values.reshape(-1),
-        }
-    )
+    return MonthlyValues.of_model(model, replicate).frame()
 
 
-def _run_one(args: tuple[Scenario, int, int, Parameters | None]) -> pd.DataFrame:
+def _run_one(args: tuple[Scenario, int, int, Parameters | None]) -> MonthlyValues:
     scenario, replicate, seed, params = args
-    return replicate_frame(simulate(scenario, seed, params), replicate)
+    return MonthlyValues.of_model(simulate(scenario, seed, params), replicate)
 
 
 def run(
@@ -164,12 +169,12 @@ def run_many(
     months = [parse_month(sc.run.end) - parse_month(sc.run.start) + 1 for sc in scenarios]
     total = replicates * sum(months)
     bar = _progress(total, label or first.name, progress)
-    frames: list[pd.DataFrame] = []
+    frames: list[MonthlyValues] = []
     try:
         if workers <= 1 or len(jobs) == 1:
             for sc, k, s, p in jobs:
                 model = simulate(sc, s, p, on_month=lambda: bar.update(1))
-                frames.append(replicate_frame(model, k))
+                frames.append(MonthlyValues.of_model(model, k))
                 if on_replicate is not None:
                     on_replicate(len(frames), len(jobs))
         else:
@@ -191,9 +196,7 @@ def run_many(
     wall = round(time.perf_counter() - started, 3)
     results = []
     for i, sc in enumerate(scenarios):
-        trajectories = pd.concat(frames[i * replicates : (i + 1) * replicates], ignore_index=True)
-        trajectories["scenario"] = trajectories["scenario"].astype("category")
-        trajectories["metric"] = trajectories["metric"].astype("category")
+        values = MonthlyValues.stack(frames[i * replicates : (i + 1) * replicates])
         draws = {
             int(s): job[0].parameters
             for job, s in zip(jobs[i * replicates : (i + 1) * replicates], seeds, strict=True)
@@ -213,8 +216,8 @@ def run_many(
             "wall_time_s": wall,
             "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
         }
-        manifest["warnings"] = fiscal_warnings(trajectories, params.with_overrides(sc.parameters))
-        results.append(RunResult(trajectories, target_table(trajectories), manifest))
+        manifest["warnings"] = fiscal_warnings(values, params.with_overrides(sc.parameters))
+        results.append(RunResult(values, target_rows(values), manifest))
     return results
 
 
@@ -248,7 +251,7 @@ def write_outputs(result: RunResult, out_dir: str | Path, *, force: bool = False
     a folder that is not a cqsim output is refused unless ``force`` (see :mod:`sim.outputs`).
     """
     with output_folder(out_dir, kind="run", force=force) as tmp:
-        result.trajectories.to_parquet(tmp / "trajectories.parquet", index=False)
-        result.targets.to_csv(tmp / "targets.csv", index=False)
+        result.values.write_parquet(tmp / "trajectories.parquet")
+        write_target_csv(result.target_rows, tmp / "targets.csv")
         (tmp / "manifest.json").write_text(json.dumps(result.manifest, indent=2, default=str))
     return Path(out_dir)

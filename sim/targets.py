@@ -9,15 +9,24 @@ table, validation, calibration, the plots, the report, the app) reads figures th
 
 from __future__ import annotations
 
+import calendar
+import csv
 import functools
 import re
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING, Union
 
 import numpy as np
-import pandas as pd
 
+from sim.monthly import MonthlyValues
 from sim.params import scenarios_dir
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+Trajectories = Union["pd.DataFrame", MonthlyValues]
+"""A run's trajectories: the long-format table, or the arrays a run made it from."""
 
 TARGET_COLUMNS = [
     "target_id",
@@ -51,15 +60,16 @@ class Aggregate:
     base_year: int | None = None  # change: the December it is measured from (None: a year ago)
     month: int = 12  # level: the month read
 
-    def of(self, values: np.ndarray, dates: pd.DatetimeIndex, year: int, at: int | None = None):
+    def of(self, values: np.ndarray, dates, year: int, at: int | None = None):
         """The figure for ``year`` from ``values[..., month]``; NaN where the run lacks months.
 
-        ``at``: read the figure as it stands at month ``at`` instead, as if that month closed
-        the figure's year (the last 12 months for a yearly sum, the value at ``at`` for a
-        level, the value at ``at`` less the base for a change).
+        ``dates``: the months, a pandas DatetimeIndex or a datetime64 array. ``at``: read the
+        figure as it stands at month ``at`` instead, as if that month closed the figure's year
+        (the last 12 months for a yearly sum, the value at ``at`` for a level, the value at
+        ``at`` less the base for a change).
         """
         values = np.asarray(values, dtype=float)
-        years, months = np.asarray(dates.year), np.asarray(dates.month)
+        years, months = years_and_months(dates)
         last_month = {"cumulative_to_june": 6, "level": self.month}.get(self.kind, 12)
         end = _month_row(years, months, year, last_month) if at is None else at
         if end is None or end >= values.shape[-1]:
@@ -97,7 +107,7 @@ class Aggregate:
     def when(self, year: int) -> str:
         """When the figure is counted, in words ('in 2025', 'in Dec 2025', 'from Dec 2021...')."""
         if self.kind == "level":
-            return f"in {pd.Timestamp(year=year, month=self.month, day=1):%b} {year}"
+            return f"in {calendar.month_abbr[self.month]} {year}"
         if self.kind == "change":
             base = self.base_year if self.base_year is not None else year - 1
             return f"from Dec {base} to Dec {year}"
@@ -149,6 +159,14 @@ def aggregate_rule(name: str) -> Aggregate:
     raise ValueError(f"unknown aggregate {name!r}")
 
 
+def years_and_months(dates) -> tuple[np.ndarray, np.ndarray]:
+    """The calendar year and month (1-12) of each date (a DatetimeIndex or datetime64 array)."""
+    if hasattr(dates, "year"):
+        return np.asarray(dates.year), np.asarray(dates.month)
+    month_numbers = np.asarray(dates).astype("datetime64[M]").astype(np.int64)
+    return month_numbers // 12 + 1970, month_numbers % 12 + 1
+
+
 def _month_row(years: np.ndarray, months: np.ndarray, year: int | None, month: int) -> int | None:
     hits = np.flatnonzero((years == year) & (months == month))
     return int(hits[0]) if hits.size else None
@@ -160,40 +178,112 @@ def load_observations(path: Path | None = None) -> pd.DataFrame:
     Each row names the observation function it is compared with (``measure``, of
     :mod:`sim.measure`); its ``metric`` and ``aggregate`` (for charts) come from that function.
     """
+    import pandas as pd
+
     from sim.measure import fill_measures
 
     path = path or scenarios_dir() / "observations.csv"
     return fill_measures(pd.read_csv(path, dtype={"comparison": "string", "measure": "string"}))
 
 
-def aggregate(trajectories: pd.DataFrame, metric: str, how: str, year: int) -> pd.Series:
-    """One number per replicate: a metric read over a year as the figure is stated.
+@dataclass(frozen=True)
+class Stated:
+    """One row of the observations table as the targets and observation tables read it."""
 
-    ``how`` names an :class:`Aggregate` rule (:func:`aggregate_rule`).
+    id: str
+    kind: str
+    measure: str | None
+    year: int
+    value: float
+    comparison: str | None
+    unit: str
+    source: str
+
+    @property
+    def metric(self) -> str | None:
+        """The metric its measure reads (None without a measure)."""
+        from sim.measure import measure
+
+        return measure(self.measure).metric if self.measure else None
+
+
+def stated_figures(observations: pd.DataFrame | None = None) -> list[Stated]:
+    """The rows of an observations table (default: the shipped file, read without pandas)."""
+    if observations is not None:
+        records = observations.to_dict("records")
+    else:
+        with open(scenarios_dir() / "observations.csv", newline="", encoding="utf-8") as f:
+            records = list(csv.DictReader(f))
+
+    def text(value) -> str | None:
+        return value if isinstance(value, str) and value != "" else None
+
+    return [
+        Stated(
+            id=r["id"],
+            kind=r["kind"],
+            measure=text(r.get("measure")),
+            year=int(r["year"]),
+            value=float(r["value"]),
+            comparison=text(r.get("comparison")),
+            unit=text(r.get("unit")) or "",
+            source=text(r.get("source")) or "",
+        )
+        for r in records
+    ]
+
+
+def replicates_by_month(
+    trajectories: Trajectories, metric: str
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """A metric's values as (replicate ids, months, replicates x months), both sorted.
+
+    From a long-format table, months never recorded are left out (what
+    ``pivot_table(index="replicate", columns="date", aggfunc="first")`` gives, in a tenth of
+    its time).
     """
-    rule = aggregate_rule(how)
-    replicates, dates, wide = _by_replicate_and_date(trajectories, metric)
-    values = rule.of(wide, dates, year)
-    return pd.Series(values, index=replicates, name="value").astype(float)
-
-
-def _by_replicate_and_date(
-    trajectories: pd.DataFrame, metric: str
-) -> tuple[pd.Index, pd.DatetimeIndex, np.ndarray]:
-    """A metric's values as (replicates x months), both sorted; months never recorded left out.
-
-    What ``pivot_table(index="replicate", columns="date", aggfunc="first")`` gives (the first
-    recorded value of a cell; replicates and months with none dropped), in a tenth of its time.
-    """
+    if isinstance(trajectories, MonthlyValues):
+        order = np.argsort(trajectories.replicates, kind="stable")
+        return (
+            trajectories.replicates[order],
+            trajectories.dates,
+            trajectories.wide(metric)[order],
+        )
     sub = trajectories[(trajectories["metric"] == metric) & trajectories["value"].notna()]
     replicate_ids, row = np.unique(sub["replicate"].to_numpy(), return_inverse=True)
     date_ids, column = np.unique(sub["date"].to_numpy(), return_inverse=True)
     wide = np.full((replicate_ids.size, date_ids.size), np.nan)
     wide[row[::-1], column[::-1]] = sub["value"].to_numpy(dtype=float)[::-1]  # the first wins
-    return pd.Index(replicate_ids, name="replicate"), pd.DatetimeIndex(date_ids), wide
+    return replicate_ids, date_ids, wide
 
 
-def observe(trajectories: pd.DataFrame, name: str, year: int) -> pd.Series:
+def records(trajectories: Trajectories) -> set[str]:
+    """The metrics a run records."""
+    if isinstance(trajectories, MonthlyValues):
+        return set(trajectories.names)
+    return set(trajectories["metric"].astype(str).unique())
+
+
+def aggregate_values(
+    trajectories: Trajectories, metric: str, how: str, year: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """(replicate ids, one number per replicate): a metric read over a year as stated.
+
+    ``how`` names an :class:`Aggregate` rule (:func:`aggregate_rule`).
+    """
+    replicates, dates, wide = replicates_by_month(trajectories, metric)
+    return replicates, aggregate_rule(how).of(wide, dates, year).astype(float)
+
+
+def aggregate(trajectories: Trajectories, metric: str, how: str, year: int) -> pd.Series:
+    """One number per replicate (indexed by replicate): a metric read over a year as stated."""
+    import pandas as pd
+
+    replicates, values = aggregate_values(trajectories, metric, how, year)
+    return pd.Series(values, index=pd.Index(replicates, name="replicate"), name="value")
+
+
+def observe(trajectories: Trajectories, name: str, year: int) -> pd.Series:
     """One value per replicate of a named official statistic (:mod:`sim.measure`)."""
     from sim.measure import observe as _observe_measure
 
@@ -221,18 +311,17 @@ def verdict(prob: float) -> str:
     return "unlikely"
 
 
-def target_table(
-    trajectories: pd.DataFrame, observations: pd.DataFrame | None = None
-) -> pd.DataFrame:
-    """One row per stated target: the model's median, 10th/90th percentiles and P(met).
+def target_rows(trajectories: Trajectories, observations: pd.DataFrame | None = None) -> list[dict]:
+    """The targets table's rows (:data:`TARGET_COLUMNS`), as :func:`target_table` has them."""
+    from sim.measure import observe_values
 
-    A target whose year lies outside the run gets NaN figures.
-    """
-    obs = observations if observations is not None else load_observations()
     rows = []
-    for t in obs[obs["kind"] == "target"].itertuples():
-        values = observe(trajectories, t.measure, int(t.year)).dropna()
-        if values.empty:
+    for t in stated_figures(observations):
+        if t.kind != "target":
+            continue
+        values = observe_values(trajectories, t.measure, t.year)[1]
+        values = values[~np.isnan(values)]
+        if values.size == 0:
             median = p10 = p90 = prob = np.nan
         else:
             met = values > t.value if t.comparison == ">" else values >= t.value
@@ -242,8 +331,8 @@ def target_table(
             {
                 "target_id": t.id,
                 "metric": t.metric,
-                "year": int(t.year),
-                "target": float(t.value),
+                "year": t.year,
+                "target": t.value,
                 "unit": t.unit,
                 "median": median,
                 "p10": p10,
@@ -251,26 +340,59 @@ def target_table(
                 "prob_met": prob,
             }
         )
-    return pd.DataFrame(rows, columns=TARGET_COLUMNS)
+    return rows
+
+
+def target_table(
+    trajectories: Trajectories, observations: pd.DataFrame | None = None
+) -> pd.DataFrame:
+    """One row per stated target: the model's median, 10th/90th percentiles and P(met).
+
+    A target whose year lies outside the run gets NaN figures.
+    """
+    import pandas as pd
+
+    return pd.DataFrame(target_rows(trajectories, observations), columns=TARGET_COLUMNS)
+
+
+def write_target_csv(rows: list[dict], path: str | Path) -> None:
+    """Write targets rows as targets.csv, as ``target_table(...).to_csv(index=False)`` does."""
+
+    def cell(value) -> str:
+        if isinstance(value, float | np.floating):
+            return "" if np.isnan(value) else repr(float(value))
+        return "" if value is None else str(value)
+
+    with open(path, "w", newline="", encoding="utf-8") as f:
+        writer = csv.writer(f, lineterminator="\n")
+        writer.writerow(TARGET_COLUMNS)
+        for row in rows:
+            writer.writerow([cell(row[c]) for c in TARGET_COLUMNS])
 
 
 def observation_table(
-    trajectories: pd.DataFrame, observations: pd.DataFrame | None = None
+    trajectories: Trajectories, observations: pd.DataFrame | None = None
 ) -> pd.DataFrame:
     """Observed figures that the model records, against the model's median and 10-90% band."""
-    obs = observations if observations is not None else load_observations()
+    import pandas as pd
+
+    from sim.measure import observe_values
+
     rows = []
-    for o in obs[(obs["kind"] == "observation") & obs["measure"].notna()].itertuples():
-        values = observe(trajectories, o.measure, int(o.year)).dropna()
-        if values.empty:
+    for o in stated_figures(observations):
+        if o.kind != "observation" or o.measure is None:
+            continue
+        values = observe_values(trajectories, o.measure, o.year)[1]
+        values = values[~np.isnan(values)]
+        if values.size == 0:
             continue
         median, p10, p90 = np.percentile(values, [50, 10, 90])
         rows.append(
             {
                 "id": o.id,
                 "metric": o.metric,
-                "year": int(o.year),
-                "observed": float(o.value),
+                "year": o.year,
+                "observed": o.value,
                 "unit": o.unit,
                 "median": median,
                 "p10": p10,

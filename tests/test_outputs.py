@@ -194,7 +194,7 @@ def _boom(*args, **kwargs):
 
 
 def test_failed_write_leaves_no_folder(short_result, tmp_path, monkeypatch):
-    monkeypatch.setattr(pd.DataFrame, "to_csv", _boom)
+    monkeypatch.setattr(runner, "write_target_csv", _boom)
     with pytest.raises(OutputError, match="No space left"):
         runner.write_outputs(short_result, tmp_path / "o")
     assert list(tmp_path.iterdir()) == []
@@ -205,7 +205,7 @@ def test_failed_write_keeps_the_earlier_run_whole(short_result, tmp_path, monkey
     runner.write_outputs(short_result, out)
     (out / "notes.md").write_text("mine")
     before = snapshot(out)
-    monkeypatch.setattr(pd.DataFrame, "to_csv", _boom)
+    monkeypatch.setattr(runner, "write_target_csv", _boom)
     with pytest.raises(OutputError):
         runner.write_outputs(short_result, out)
     assert snapshot(out) == before
@@ -242,7 +242,7 @@ def test_interrupted_run_writes_nothing_and_keeps_the_previous_output(
     def interrupt(*args, **kwargs):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(pd.DataFrame, "to_parquet", interrupt)
+    monkeypatch.setattr(runner.MonthlyValues, "write_parquet", interrupt)
     assert main([*run_argv(baseline_path, out), "--seed", "5"]) == 130
     assert "interrupted" in capsys.readouterr().err
     assert snapshot(out) == before
