@@ -146,14 +146,14 @@ def fiscal_warnings(trajectories: Trajectories, params: Parameters) -> list[str]
             continue
         _, dates, cost = replicates_by_month(part, "policy_cost_bn_yuan")
         years = years_and_months(dates)[0]
-        calendar_years = np.unique(years)
+        calendar_years = sorted(set(years.tolist()))  # (np.unique would import numpy.ma)
         per_year = np.stack([np.nansum(cost[:, years == y], axis=1) for y in calendar_years])
         median = np.median(per_year, axis=1)
         high = median > share * budget
         if not high.any():
             continue
         worst = int(np.argmax(np.where(high, median, -np.inf)))
-        year, amount = int(calendar_years[worst]), float(median[worst])
+        year, amount = calendar_years[worst], float(median[worst])
         out.append(
             f"{scenario}: the policies cost {amount:,.1f} bn yuan in {year} (median over "
             f"replicates), {amount / budget:.0%} of the city's general public budget of "

@@ -7,7 +7,6 @@ import json
 import sys
 import time
 from collections.abc import Callable
-from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -19,7 +18,6 @@ from sim.limits import fiscal_warnings
 from sim.monthly import TRAJECTORY_COLUMNS, MonthlyValues  # noqa: F401  (TRAJECTORY_COLUMNS: where it was)
 from sim.outputs import output_folder
 from sim.params import Parameters, load_parameters
-from sim.pool import process_pool
 from sim.posterior import with_posterior_draw
 from sim.provenance import git_revision, package_versions
 from sim.scenario import Scenario, check_run_setting, resolve
@@ -177,7 +175,11 @@ def run_many(
                 frames.append(MonthlyValues.of_model(model, k))
                 if on_replicate is not None:
                     on_replicate(len(frames), len(jobs))
-        else:
+        else:  # (imported here: a run in this process needs no multiprocessing)
+            from concurrent.futures.process import BrokenProcessPool
+
+            from sim.pool import process_pool
+
             pool = process_pool(min(workers, len(jobs)))
             try:
                 for (sc, _, _, _), frame in zip(jobs, pool.map(_run_one, jobs), strict=True):

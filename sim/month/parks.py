@@ -94,7 +94,7 @@ def fit_in_parks(
     asked = granted[rank].astype(float)
     cum = np.cumsum(asked)
     grp = park[rank]
-    first = np.r_[True, grp[1:] != grp[:-1]]
+    first = np.concatenate(([True], grp[1:] != grp[:-1]))  # (np.r_ costs 50 µs a call)
     base = np.maximum.accumulate(np.where(first, cum - asked, 0.0))  # cum before each park
     ahead = cum - asked - base  # asked by the claims before this one in its park
     left = room[grp] - ahead

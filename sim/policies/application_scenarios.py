@@ -105,8 +105,12 @@ class ApplicationScenarios(Policy):
         capable = np.flatnonzero(able)
         capable = capable[np.argsort(f.sector[capable], kind="stable")]
         bounds = np.searchsorted(f.sector[capable], np.arange(m.n_sectors + 1))
-        for s in np.unique(sectors[won_locally]).tolist():  # a loop over sectors, not firms
-            slots = np.flatnonzero(won_locally & (sectors == s))
+        # the projects won locally grouped by sector, each group in project order
+        local = np.flatnonzero(won_locally)
+        local = local[np.argsort(sectors[local], kind="stable")]
+        local_bounds = np.searchsorted(sectors[local], np.arange(m.n_sectors + 1))
+        for s in np.flatnonzero(np.diff(local_bounds)).tolist():  # a loop over sectors, not firms
+            slots = local[local_bounds[s] : local_bounds[s + 1]]
             cands = capable[bounds[s] : bounds[s + 1]]
             if cands.size == 0:
                 continue
