@@ -8,6 +8,7 @@ Two ensembles run on the same seeds are compared seed by seed (common random num
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import os
@@ -19,6 +20,7 @@ import numpy as np
 import pandas as pd
 
 from sim.app.live import Trajectory, parameters, stated_targets
+from sim.monthly import MonthlyValues
 from sim.runner import run_many
 from sim.scenario import Scenario
 from sim.targets import observe
@@ -38,7 +40,7 @@ class Ensemble:
         dates: the months.
         names: the metrics recorded.
         values: ``values[replicate, month, metric]``.
-        trajectories: the same in long format, as ``cqsim run`` writes them.
+        monthly: the same as :class:`~sim.monthly.MonthlyValues` (what ``cqsim run`` writes).
         targets: :func:`sim.targets.target_table` of them (what ``cqsim run`` prints).
         scenario: the scenario run.
 
@@ -49,30 +51,28 @@ class Ensemble:
     dates: pd.DatetimeIndex
     names: tuple[str, ...]
     values: np.ndarray
-    trajectories: pd.DataFrame
+    monthly: MonthlyValues
     targets: pd.DataFrame
     scenario: Scenario
 
     @classmethod
-    def of(cls, trajectories: pd.DataFrame, targets: pd.DataFrame, scenario: Scenario) -> Ensemble:
-        """An ensemble from a run's long trajectories and target table."""
-        wide = trajectories.pivot_table(
-            index=["replicate", "date"], columns="metric", values="value", observed=True
-        )
-        replicates = wide.index.get_level_values("replicate").unique()
-        dates = pd.DatetimeIndex(wide.index.get_level_values("date").unique())
-        values = wide.to_numpy().reshape(len(replicates), len(dates), wide.shape[1])
-        seeds = trajectories.groupby("replicate", observed=True)["seed"].first()
+    def of(cls, monthly: MonthlyValues, targets: pd.DataFrame, scenario: Scenario) -> Ensemble:
+        """An ensemble from a run's months and target table."""
         return cls(
             name=scenario.name,
-            seeds=tuple(int(seeds[r]) for r in replicates),
-            dates=dates,
-            names=tuple(str(c) for c in wide.columns),
-            values=values,
-            trajectories=trajectories,
+            seeds=tuple(int(s) for s in monthly.seeds),
+            dates=pd.DatetimeIndex(monthly.dates),
+            names=monthly.names,
+            values=monthly.values,
+            monthly=monthly,
             targets=targets,
             scenario=scenario,
         )
+
+    @functools.cached_property
+    def trajectories(self) -> pd.DataFrame:
+        """The runs in long format, as ``cqsim run`` writes them (made when first asked for)."""
+        return self.monthly.frame()
 
     def member(self, replicate: int) -> Trajectory:
         """One replicate as a :class:`~sim.app.live.Trajectory`."""
@@ -84,7 +84,7 @@ class Ensemble:
 
     def figure(self, measure: str, year: int) -> np.ndarray:
         """A target's figure per replicate (the observation function ``cqsim run`` uses)."""
-        return observe(self.trajectories, measure, year).to_numpy(dtype=float)
+        return observe(self.monthly, measure, year).to_numpy(dtype=float)
 
     def cost_to(self, year: int) -> np.ndarray:
         """Cumulative policy cost from the start to December of ``year``, per replicate."""
@@ -210,7 +210,7 @@ def run_ensemble(
         params=parameters(),
         on_replicate=on_progress,
     )
-    ensemble = Ensemble.of(result.trajectories, result.targets, scenario)
+    ensemble = Ensemble.of(result.values, result.targets, scenario)
     with _LOCK:
         if len(_CACHE) >= _CACHE_SIZE:
             _CACHE.pop(next(iter(_CACHE)))

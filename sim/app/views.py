@@ -319,6 +319,19 @@ def paired_html(table: pd.DataFrame, mine: str, other: str, table_id: str, lang:
     )
 
 
+def paired_tables(
+    app: AppRun | None, pinned: AppRun | None
+) -> tuple[pd.DataFrame | None, pd.DataFrame | None]:
+    """The run against its starting scenario and against the pinned run (None: not shown)."""
+    if app is None:
+        return None, None
+    against_start = None if app.run is app.start else paired_table(app.run, app.start)
+    against_pin = None
+    if pinned is not None and pinned.seeds == app.seeds:
+        against_pin = paired_table(app.run, pinned.run)
+    return against_start, against_pin
+
+
 def download_runs(app: AppRun, pinned: AppRun | None) -> bytes:
     """Every run shown, month by month, as Parquet in the long format `cqsim run` writes."""
     frames = [
@@ -616,6 +629,8 @@ def Page():
 
     solara.use_effect(keep, [lang, levers, seeds, pinned, app])
     stale = app is not None and (app.levers != levers or app.seeds != seeds)
+    # the paired tables, once per run (the page is drawn again at every step of progress)
+    tables = solara.use_memo(lambda: paired_tables(app, pinned), [app, pinned])
 
     with solara.Columns([4, 8], classes=[f"cqsim-{lang}"]):
         with solara.Column(style=SCROLL):
@@ -663,20 +678,23 @@ def Page():
                     lang=lang,
                 )
         with solara.Column():
-            if run_levers.pending:
-                done = run_levers.progress or 0.0
-                solara.ProgressLinear(value=done)
-                solara.Text(
-                    tr(
-                        "Running {seeds} seeds of each scenario in worker processes: {done}%",
-                        lang,
-                        seeds=seeds,
-                        done=f"{done:.0f}",
-                    ),
-                    classes=["cqsim-busy"],
-                )
-            if run_levers.error:
-                solara.Error(tr("The run failed: {error}", lang, error=run_levers.exception))
+            # always there, so that the cards below keep their places while a run is busy (a
+            # card that moves is drawn anew: the six charts again, 1.2 s, at every Run)
+            with solara.Column(classes=["cqsim-status"], style={"gap": "0"}):
+                if run_levers.pending:
+                    done = run_levers.progress or 0.0
+                    solara.ProgressLinear(value=done)
+                    solara.Text(
+                        tr(
+                            "Running {seeds} seeds of each scenario in worker processes: {done}%",
+                            lang,
+                            seeds=seeds,
+                            done=f"{done:.0f}",
+                        ),
+                        classes=["cqsim-busy"],
+                    )
+                if run_levers.error:
+                    solara.Error(tr("The run failed: {error}", lang, error=run_levers.exception))
             if app is None:
                 solara.Text(tr("Running the starting scenario…", lang))
                 return
@@ -705,7 +723,7 @@ def Page():
                 if app.run is app.start:
                     solara.Text(tr("No lever moved: this run is the starting scenario.", lang))
                 else:
-                    table = paired_table(app.run, app.start)
+                    table = tables[0]
                     solara.HTML(
                         tag="div",
                         unsafe_innerHTML=paired_html(
@@ -717,7 +735,7 @@ def Page():
                     solara.HTML(
                         tag="div",
                         unsafe_innerHTML=paired_html(
-                            paired_table(app.run, pinned.run),
+                            tables[1],
                             mine,
                             tr("pinned", lang),
                             "cqsim-vs-pin",
