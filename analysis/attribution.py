@@ -34,12 +34,13 @@ from math import factorial
 import numpy as np
 import pandas as pd
 
-from analysis.tables import yearly
 from sim.calendar import parse_month
+from sim.metrics import is_stock
 from sim.params import Parameters
 from sim.runner import RunResult, run_many
 from sim.scenario import Scenario
 from sim.shapley import shapley
+from sim.targets import years_and_months
 
 DEFAULT_METRICS = ("revenue_bn_yuan", "workforce")
 ATTRIBUTION_COLUMNS = [
@@ -107,10 +108,51 @@ def sampled_orderings(kinds: list[str], count: int, seed: int) -> list[tuple[str
 
 
 def year_values(result: RunResult, metrics: Iterable[str], year: int) -> pd.DataFrame:
-    """One row per seed, one column per metric: the metric in ``year`` (as :func:`yearly`)."""
-    table = yearly(result.trajectories, list(metrics))
-    table = table[table["year"] == year]
-    return table.pivot_table(index="seed", columns="metric", values="value", observed=True)
+    """One row per seed, one column per metric: the metric in ``year``.
+
+    Counted as :func:`analysis.tables.yearly` counts it (a flow summed over the year's months,
+    NaN skipped; a stock's last value of the year), read from the run's arrays rather than the
+    long table: a comparison reads some 100 runs.
+    """
+    monthly = result.values
+    in_year = years_and_months(monthly.dates)[0] == year
+    order = np.argsort(monthly.seeds, kind="stable")
+    columns = {}
+    for metric in sorted(set(metrics)):
+        if not monthly.has(metric) or not in_year.any():
+            continue
+        months = monthly.wide(metric)[order][:, in_year]
+        if is_stock(metric):
+            present = ~np.isnan(months)
+            last = months.shape[1] - 1 - np.argmax(present[:, ::-1], axis=1)
+            value = np.where(present.any(axis=1), months[np.arange(len(order)), last], np.nan)
+        else:
+            value = _compensated_sum(months)
+        columns[metric] = value
+    table = pd.DataFrame(columns, index=pd.Index(monthly.seeds[order], name="seed"))
+    table.columns.name = "metric"
+    return table
+
+
+def _compensated_sum(months: np.ndarray) -> np.ndarray:
+    """Each row's sum, NaN skipped, with Kahan's compensation as pandas' group sums do.
+
+    (A loop over the year's months, not over runs or agents.) The yearly table of all metrics
+    gives the same bits; pandas takes another path for a table of a few metrics, which can
+    differ in the last bit.
+    """
+    total = np.zeros(months.shape[0])
+    compensation = np.zeros(months.shape[0])
+    for column in months.T:
+        present = ~np.isnan(column)
+        with np.errstate(invalid="ignore"):  # inf - inf, as in pandas
+            y = np.where(present, column - compensation, 0.0)
+            t = total + y
+            new_compensation = (t - total) - y
+        new_compensation[np.isnan(new_compensation)] = 0.0  # an infinite value (as pandas)
+        compensation = np.where(present, new_compensation, compensation)
+        total = np.where(present, t, total)
+    return total
 
 
 def attribution(

@@ -452,3 +452,45 @@ def test_the_cli_ranks_what_does_the_work_by_the_mean_as_the_report_does(capsys)
     line = _work_line(shares, capsys)
     assert "mean over seeds" in line
     assert line.index("talent") < line.index("rent_reduction")
+
+
+def test_year_values_of_a_run_are_its_yearly_table_bit_for_bit(baseline_path):
+    """Attribution reads each subset run's year from the arrays: the same bits as the
+    yearly table (flows summed as pandas sums groups, stocks in December) would give."""
+    from analysis.attribution import year_values
+
+    result = sim.run(baseline_path, replicates=2, seed=5, end="2022-12")
+    metrics = list(result.values.names)
+    for year in (2021, 2022):
+        fast = year_values(result, metrics, year)
+        table = yearly(result.trajectories, metrics)
+        table = table[table["year"] == year]
+        slow = table.pivot_table(index="seed", columns="metric", values="value", observed=True)
+        assert list(fast.index) == list(slow.index) == [5, 6]
+        assert list(fast.columns) == list(slow.columns)
+        np.testing.assert_array_equal(fast.to_numpy(), slow.to_numpy())
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    rows=st.lists(
+        st.lists(
+            st.one_of(
+                st.floats(-1e12, 1e12),
+                st.just(float("nan")),
+                st.sampled_from([float("inf"), 0.1, 1e-9]),
+            ),
+            min_size=12,
+            max_size=12,
+        ),
+        min_size=1,
+        max_size=4,
+    )
+)
+def test_a_year_is_summed_as_pandas_sums_a_group(rows):
+    from analysis.attribution import _compensated_sum
+
+    months = np.array(rows, dtype=float)
+    frame = pd.DataFrame({"run": np.repeat(np.arange(len(rows)), 12), "value": months.reshape(-1)})
+    expected = frame.groupby("run")["value"].sum().to_numpy()
+    np.testing.assert_array_equal(_compensated_sum(months), expected)
