@@ -257,6 +257,7 @@ def _versions() -> dict:
 
 def measure(quick: bool) -> dict:
     """Every figure of the benchmark."""
+    load_at_start = os.getloadavg()
     reps = 1 if quick else 3
     end = "2022-12" if quick else None
     full = [_child(1, seed, end) for seed in range(1, reps + 1)]
@@ -275,7 +276,8 @@ def measure(quick: bool) -> dict:
         "startup_seconds_default_run": startup,
         "sweep_runs_per_minute": sweep["runs_per_minute"],
         "sweep": sweep,
-        "load_average_at_start": os.getloadavg(),
+        "load_average_at_start": load_at_start,
+        "load_average_at_end": os.getloadavg(),
         "full_scale_seconds": statistics.median(r["seconds"] for r in full),
         "full_scale_peak_rss_mb": statistics.median(r["peak_rss_mb"] for r in full),
         "full_scale_people_2030": statistics.median(r["people"] for r in full),
