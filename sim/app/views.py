@@ -598,6 +598,29 @@ PAGE_KEPT: dict[str, Any] = {}
 
 
 @solara.component
+def RunStatus(seeds: int, lang: str = "en"):
+    """A busy run's progress, or why the last one failed.
+
+    Only this component reads the progress, so a step of progress draws it alone, not the
+    page (a page drawn ten times a Run took CPU from the two workers running it).
+    """
+    if run_levers.pending:
+        done = run_levers.progress or 0.0
+        solara.ProgressLinear(value=done)
+        solara.Text(
+            tr(
+                "Running {seeds} seeds of each scenario in worker processes: {done}%",
+                lang,
+                seeds=seeds,
+                done=f"{done:.0f}",
+            ),
+            classes=["cqsim-busy"],
+        )
+    if run_levers.error:
+        solara.Error(tr("The run failed: {error}", lang, error=run_levers.exception))
+
+
+@solara.component
 def Page():
     """The app: one page per browser tab; a reload opens it as it was (:data:`PAGE_KEPT`)."""
     kept = dict(PAGE_KEPT)
@@ -681,20 +704,7 @@ def Page():
             # always there, so that the cards below keep their places while a run is busy (a
             # card that moves is drawn anew: the six charts again, 1.2 s, at every Run)
             with solara.Column(classes=["cqsim-status"], style={"gap": "0"}):
-                if run_levers.pending:
-                    done = run_levers.progress or 0.0
-                    solara.ProgressLinear(value=done)
-                    solara.Text(
-                        tr(
-                            "Running {seeds} seeds of each scenario in worker processes: {done}%",
-                            lang,
-                            seeds=seeds,
-                            done=f"{done:.0f}",
-                        ),
-                        classes=["cqsim-busy"],
-                    )
-                if run_levers.error:
-                    solara.Error(tr("The run failed: {error}", lang, error=run_levers.exception))
+                RunStatus(seeds, lang)
             if app is None:
                 solara.Text(tr("Running the starting scenario…", lang))
                 return
