@@ -22,6 +22,8 @@ from urllib.parse import urlparse
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import sim
 from cqsim.cli import main
@@ -514,3 +516,27 @@ def test_a_busy_run_keeps_the_charts_and_tables_it_has_drawn(monkeypatch):
     assert busy.children == ["Running 10 seeds of each scenario in worker processes: 40%"]
     assert len(pages) == pages_when_busy  # the progress alone was drawn again
     assert len(drawn) == 6 and len(tables) == 1
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    shape=st.tuples(st.integers(1, 12), st.integers(1, 30)),
+    empty_months=st.integers(0, 30),
+    holes=st.lists(st.tuples(st.integers(0, 11), st.integers(0, 29)), max_size=3),
+    seed=st.integers(0, 2**32 - 1),
+)
+def test_chart_bands_are_nanpercentile_of_the_runs(shape, empty_months, holes, seed):
+    """The bands the app draws: each month's percentiles over the seeds, months without a
+    value (the first of a 12-month sum) and runs missing a month included."""
+    import warnings
+
+    from sim.app.charts import _percentiles_by_month
+
+    runs = np.random.default_rng(seed).normal(size=shape)
+    runs[:, :empty_months] = np.nan
+    for r, c in holes:
+        runs[r % shape[0], c % shape[1]] = np.nan
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        expected = np.nanpercentile(runs, [10, 50, 90], axis=0)
+    np.testing.assert_array_equal(_percentiles_by_month(runs, [10, 50, 90]), expected)

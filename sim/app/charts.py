@@ -191,6 +191,25 @@ def park_figure(parks: pd.DataFrame, title: str, lang: str = "en") -> Figure:
 PINNED_COLOR = "#e69f00"
 
 
+def _percentiles_by_month(runs: np.ndarray, q: list[float]) -> np.ndarray:
+    """``np.nanpercentile(runs, q, axis=0)``: each month's percentiles over the runs.
+
+    A month no run has a value for (the first months of a 12-month sum) gives NaN. Where
+    every month a run has is had by all, one vectorised percentile gives the same numbers
+    (``nanpercentile`` goes month by month: 0.1 s of a Run's charts).
+    """
+    missing = np.isnan(runs)
+    if missing.any() and not (missing.all(axis=0) | ~missing.any(axis=0)).all():
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
+            return np.nanpercentile(runs, q, axis=0)
+    out = np.full((len(q), runs.shape[1]), np.nan)
+    have = ~missing.any(axis=0)
+    if have.any():
+        out[:, have] = np.percentile(runs[:, have], q, axis=0)
+    return out
+
+
 def band_figure(
     metric: str,
     how: str,
@@ -225,9 +244,7 @@ def band_figure(
             runs = np.array(
                 [shown(ensemble.member(i), metric, how) for i in range(len(ensemble.seeds))]
             )
-            with warnings.catch_warnings():  # a 12-month sum has no value in the first months
-                warnings.simplefilter("ignore", RuntimeWarning)
-                low, mid, high = np.nanpercentile(runs, [band[0], 50, band[1]], axis=0)
+            low, mid, high = _percentiles_by_month(runs, [band[0], 50, band[1]])
             ax.fill_between(years, low, high, color=colour, alpha=0.18, lw=0)
             ax.plot(years, mid, color=colour, ls=style, lw=2.0 if style == "-" else 1.4)
             highest = max(highest, float(np.nanmax(high)))
