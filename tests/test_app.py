@@ -474,6 +474,17 @@ def test_a_reloaded_page_opens_as_it_was_without_running_again(monkeypatch):
     assert calls == []
 
 
+def _classes(widget) -> set[str]:
+    """Every CSS class on a widget and the widgets inside it."""
+    import ipywidgets
+
+    found = set(str(getattr(widget, "class_", "") or "").split())
+    for child in getattr(widget, "children", None) or []:
+        if isinstance(child, ipywidgets.Widget):
+            found |= _classes(child)
+    return found
+
+
 def test_a_busy_run_keeps_the_charts_and_tables_it_has_drawn(monkeypatch):
     """While a Run is busy its progress is shown at every step: the page, its charts and the
     paired tables of the last run stay as drawn (drawing the charts again cost 1.2 s a Run,
@@ -506,8 +517,9 @@ def test_a_busy_run_keeps_the_charts_and_tables_it_has_drawn(monkeypatch):
 
     task = Task()
     monkeypatch.setattr(views, "run_levers", task)
-    _, page = solara.render(views.Page(), handle_error=False)
+    box, page = solara.render(views.Page(), handle_error=False)
     assert len(drawn) == 6 and len(tables) == 1
+    assert "cqsim-waiting" not in _classes(box)
     task.busy.value, task.done.value = True, 0.0  # Run pressed: the page is drawn once
     pages_when_busy = len(pages)
     for step in (10.0, 20.0, 40.0):  # steps of progress
@@ -515,6 +527,7 @@ def test_a_busy_run_keeps_the_charts_and_tables_it_has_drawn(monkeypatch):
     (busy,) = page.find(class_="cqsim-busy").widgets
     assert busy.children == ["Running 10 seeds of each scenario in worker processes: 40%"]
     assert len(pages) == pages_when_busy  # the progress alone was drawn again
+    assert "cqsim-waiting" in _classes(box)  # the last answer, faded
     assert len(drawn) == 6 and len(tables) == 1
 
 

@@ -76,6 +76,7 @@ CSS = """
 #cqsim-targets .unlikely { color: #b2182b; font-weight: bold; }
 .cqsim-chart img { width: 100%; max-width: 460px; height: auto; }
 .cqsim-parks img { width: 300px; height: auto; }
+.cqsim-waiting .v-card { opacity: 0.5; transition: opacity 0.3s; }
 """
 # In Chinese the page's own words come in a CJK font (the browser's fallback would do, but
 # a named stack keeps the Chinese of every part of the page in one face).
@@ -700,7 +701,8 @@ def Page():
                     on_saved=lambda: set_paths(list(starting_scenarios(default_save_dir()))),
                     lang=lang,
                 )
-        with solara.Column():
+        # while a run is busy the last answer stays, faded: it is not the answer to the levers
+        with solara.Column(classes=["cqsim-waiting"] if run_levers.pending else []):
             # always there, so that the cards below keep their places while a run is busy (a
             # card that moves is drawn anew: the six charts again, 1.2 s, at every Run)
             with solara.Column(classes=["cqsim-status"], style={"gap": "0"}):
