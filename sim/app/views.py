@@ -603,7 +603,7 @@ def RunStatus(seeds: int, lang: str = "en"):
     """A busy run's progress, or why the last one failed.
 
     Only this component reads the progress, so a step of progress draws it alone, not the
-    page (a page drawn ten times a Run took CPU from the two workers running it).
+    whole page with its dozens of inputs (2 page draws a Run instead of 12).
     """
     if run_levers.pending:
         done = run_levers.progress or 0.0
