@@ -146,7 +146,7 @@ def fiscal_warnings(trajectories: Trajectories, params: Parameters) -> list[str]
             continue
         _, dates, cost = replicates_by_month(part, "policy_cost_bn_yuan")
         years = years_and_months(dates)[0]
-        calendar_years = sorted(set(years.tolist()))  # (np.unique would import numpy.ma)
+        calendar_years = np.unique(years).tolist()
         per_year = np.stack([np.nansum(cost[:, years == y], axis=1) for y in calendar_years])
         median = np.median(per_year, axis=1)
         high = median > share * budget

@@ -167,14 +167,14 @@ def run_many(
     months = [parse_month(sc.run.end) - parse_month(sc.run.start) + 1 for sc in scenarios]
     total = replicates * sum(months)
     bar = _progress(total, label or first.name, progress)
-    frames: list[MonthlyValues] = []
+    parts: list[MonthlyValues] = []  # one replicate each, in job order
     try:
         if workers <= 1 or len(jobs) == 1:
             for sc, k, s, p in jobs:
                 model = simulate(sc, s, p, on_month=lambda: bar.update(1))
-                frames.append(MonthlyValues.of_model(model, k))
+                parts.append(MonthlyValues.of_model(model, k))
                 if on_replicate is not None:
-                    on_replicate(len(frames), len(jobs))
+                    on_replicate(len(parts), len(jobs))
         else:  # (imported here: a run in this process needs no multiprocessing)
             from concurrent.futures.process import BrokenProcessPool
 
@@ -182,11 +182,11 @@ def run_many(
 
             pool = process_pool(min(workers, len(jobs)))
             try:
-                for (sc, _, _, _), frame in zip(jobs, pool.map(_run_one, jobs), strict=True):
-                    frames.append(frame)
+                for (sc, _, _, _), part in zip(jobs, pool.map(_run_one, jobs), strict=True):
+                    parts.append(part)
                     bar.update(parse_month(sc.run.end) - parse_month(sc.run.start) + 1)
                     if on_replicate is not None:
-                        on_replicate(len(frames), len(jobs))
+                        on_replicate(len(parts), len(jobs))
             except BrokenProcessPool:
                 raise RunFailed(
                     "a worker process died (killed from outside, or out of memory)"
@@ -198,7 +198,7 @@ def run_many(
     wall = round(time.perf_counter() - started, 3)
     results = []
     for i, sc in enumerate(scenarios):
-        values = MonthlyValues.stack(frames[i * replicates : (i + 1) * replicates])
+        values = MonthlyValues.stack(parts[i * replicates : (i + 1) * replicates])
         draws = {
             int(s): job[0].parameters
             for job, s in zip(jobs[i * replicates : (i + 1) * replicates], seeds, strict=True)

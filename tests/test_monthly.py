@@ -121,3 +121,16 @@ def test_targets_from_the_arrays_equal_targets_from_the_table(short_result):
             aggregate(frame, metric, "december", 2021),
             check_index_type=False,
         )
+
+
+def test_targets_csv_is_what_pandas_would_write(short_result, baseline_path, tmp_path):
+    """targets.csv is written without pandas: the same bytes as the table's ``to_csv``, with
+    figures in full precision and a target outside the run left empty."""
+    from sim.targets import target_rows, write_target_csv
+
+    for values in (short_result.values, runner.run(baseline_path, 1, end="2022-06").values):
+        rows = target_rows(values)
+        write_target_csv(rows, tmp_path / "targets.csv")
+        expected = target_table(values).to_csv(index=False)
+        assert (tmp_path / "targets.csv").read_text(encoding="utf-8") == expected
+    assert any(r["median"] != r["median"] for r in rows)  # the short run: NaN figures
