@@ -518,3 +518,41 @@ def test_office_supply_adds_the_area_delivered_at_its_cost(write_scenario):
         assert not series(without, cost_metric("office_supply")).any()
         occupied = [series(m, "occupied_area_m2")[-1] for m in (without, with_)]
         assert occupied[1] > occupied[0], (seed, occupied)  # firms take some of the space
+
+
+def test_application_scenarios_go_to_capable_firms_of_their_sector_in_proportion_to_size():
+    """Each project won locally goes to a capable firm of its sector, odds by headcount."""
+    model = ClusterModel(rng=5, end="2022-06")
+    for _ in range(6):
+        model.step()
+    policy = model.policies.of("application_scenarios")[0]
+    f, n = model.firms, model.firms.n
+    model.contracts = type(model.contracts)()  # an empty book: only this test's awards
+    count = 40_000
+    policy.award(count, np.random.default_rng(11))
+    winners = model.contracts.firm
+    local = winners[winners >= 0]
+    share = model.params.scenarios.local_share
+    assert abs(local.size / count - share) < 5 * np.sqrt(share * (1 - share) / count)
+    size = model.firm_size_people()
+    able = f.alive[:n] & (size >= model.params.scenarios.min_staff_to_deliver)
+    assert able[local].all()
+    # the sectors' wins are as the sectors' shares say (among sectors with a capable firm)
+    served = np.bincount(f.sector[:n][able], minlength=model.n_sectors) > 0
+    q = model.sector_share * policy.sector_mask * served
+    q = q / q.sum()
+    by_sector = np.bincount(f.sector[:n][local], minlength=model.n_sectors)
+    sd = np.sqrt(local.size * q * (1 - q))
+    assert np.all(np.abs(by_sector - local.size * q) < 5 * sd + 1)
+    # within each sector, the wins of its larger half of capable firms are as their odds say
+    odds = f.weight[:n] * size
+    wins = np.bincount(local, minlength=n)
+    for sector in np.unique(f.sector[:n][local]):
+        mine = np.flatnonzero(able & (f.sector[:n] == sector))
+        total = wins[mine].sum()
+        if mine.size < 4 or total < 200:
+            continue
+        large = mine[size[mine] >= np.median(size[mine])]
+        p = odds[large].sum() / odds[mine].sum()
+        observed = wins[large].sum()
+        assert abs(observed - total * p) < 5 * np.sqrt(total * p * (1 - p)) + 1, sector

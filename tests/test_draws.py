@@ -9,7 +9,7 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sim.month.draws import candidates, row_uniforms
+from sim.month.draws import candidates, geometric_gaps, row_uniforms
 
 
 def test_each_row_is_a_candidate_with_the_rate():
@@ -55,6 +55,21 @@ def test_more_rows_extend_the_candidates_and_leave_the_generator_in_place(seed, 
     assert np.all(np.diff(long) > 0) and (long.size == 0 or 0 <= long[0] <= long[-1] < n + extra)
     np.testing.assert_array_equal(long[long < n], short)
     assert a.random() == b.random()  # the draws after them do not move with the row count
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    seed=st.integers(0, 2**32 - 1),
+    p=st.floats(1e-12, 0.999),
+    size=st.integers(0, 400),
+    cap=st.integers(1, 10**6),
+)
+def test_geometric_gaps_are_numpys_geometric_draws(seed, p, size, cap):
+    """The gaps between candidates are numpy's own geometric draws (capped), from the same state."""
+    a, b = np.random.default_rng(seed), np.random.default_rng(seed)
+    expected = np.minimum(a.geometric(p, size=size), cap)
+    np.testing.assert_array_equal(geometric_gaps(b, p, size, cap), expected)
+    assert a.random() == b.random()
 
 
 def test_rates_at_the_ends():
