@@ -66,6 +66,10 @@ def candidates(rng: np.random.Generator, n: int, p_max: float) -> np.ndarray:
 GEOMETRIC_BY_INVERSION_BELOW = 1 / 3
 """numpy draws a geometric by inversion of an exponential below this success chance."""
 
+GEOMETRIC_OVER_ARRAY_FROM = 512
+"""Draws from which the array form of :func:`geometric_gaps` is the faster (a matter of speed:
+at 30 draws it costs 7.7 µs against numpy's 2.6, at 3,000 27 µs against 49-82)."""
+
 
 def geometric_gaps(rng: np.random.Generator, p: float, size: int, cap: int) -> np.ndarray:
     """``rng.geometric(p, size)``, the same draws, with values above ``cap`` lowered to ``cap``.
@@ -76,7 +80,7 @@ def geometric_gaps(rng: np.random.Generator, p: float, size: int, cap: int) -> n
     ``cap`` (at least 1) keeps the cumulative sum of the gaps from overflowing; a caller that
     stops at ``cap`` sees the same rows.
     """
-    if p >= GEOMETRIC_BY_INVERSION_BELOW:
+    if p >= GEOMETRIC_BY_INVERSION_BELOW or size < GEOMETRIC_OVER_ARRAY_FROM:
         return np.minimum(rng.geometric(p, size=size), cap)
     z = rng.standard_exponential(size)
     z /= -math.log1p(-p)
