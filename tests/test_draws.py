@@ -105,4 +105,3 @@ def test_a_hook_that_raises_a_chance_of_leaving_is_refused(monkeypatch):
     with pytest.raises(RuntimeError, match="departures hook"):
         baseline = Path(__file__).resolve().parents[1] / "scenarios" / "baseline.toml"
         simulate(resolve(baseline, end="2021-02", posterior=False), 1)
-
