@@ -40,21 +40,22 @@ for seed in range(int(sys.argv[2])):
 
 
 def collected(tree: Path, scale: int, runs: int) -> int:
-    """Instructions callgrind counts in a process that runs the baseline ``runs`` times."""
+    """Instructions callgrind counts in a process that runs the baseline ``runs`` times.
+
+    The process reads its modules' bytecode from a cache of its own, written by one uncounted
+    process before (else a tree with ``__pycache__`` and one without would differ by the
+    compiling, and this machine's ``PYTHONDONTWRITEBYTECODE`` keeps some trees without).
+    """
     with tempfile.TemporaryDirectory() as tmp:
         child = Path(tmp) / "child.py"
         child.write_text(CHILD)
-        env = {**os.environ, "PYTHONPATH": str(tree)}
+        env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+        env.update(PYTHONPATH=str(tree), PYTHONPYCACHEPREFIX=str(Path(tmp) / "bytecode"))
+        command = [sys.executable, str(child), str(scale), str(runs)]
+        subprocess.run(command, cwd=tree, env=env, capture_output=True, check=True)
+        callgrind = ["valgrind", "--tool=callgrind", f"--callgrind-out-file={Path(tmp) / 'out'}"]
         proc = subprocess.run(
-            [
-                "valgrind",
-                "--tool=callgrind",
-                f"--callgrind-out-file={Path(tmp) / 'out'}",
-                sys.executable,
-                str(child),
-                str(scale),
-                str(runs),
-            ],
+            [*callgrind, *command],
             cwd=tree,
             env=env,
             capture_output=True,
