@@ -117,13 +117,13 @@ def speedup_vs_naive(n_workers: int, reps: int, seed: int = 3) -> dict:
         # on VECTORISED_REPEATS copies of the same state (the same decisions each time), and
         # each repetition's ratios are taken against its own timings (the machine's speed
         # drifts from one repetition to the next).
-        mine = []
+        vectorised_times = []
         for _ in range(VECTORISED_REPEATS):
             state = copy.deepcopy(model)
             start = time.perf_counter()
             vectorised_month(state)
-            mine.append(time.perf_counter() - start)
-        fast += mine
+            vectorised_times.append(time.perf_counter() - start)
+        fast += vectorised_times
         market = TunedWorkerMarket(_market_state(n_workers, seed + rep), seed=seed + rep)
         start = time.perf_counter()
         tuned_month(market)
@@ -132,8 +132,8 @@ def speedup_vs_naive(n_workers: int, reps: int, seed: int = 3) -> dict:
         start = time.perf_counter()
         naive_month(market)
         slow.append(time.perf_counter() - start)
-        paired_tuned.append(tuned[-1] / statistics.median(mine))
-        paired_naive.append(slow[-1] / statistics.median(mine))
+        paired_tuned.append(tuned[-1] / statistics.median(vectorised_times))
+        paired_naive.append(slow[-1] / statistics.median(vectorised_times))
     return {
         "workers": agents,
         "vectorised_ms": 1000 * statistics.median(fast),
