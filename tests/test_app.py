@@ -496,13 +496,11 @@ def test_a_busy_run_keeps_the_charts_and_tables_it_has_drawn(monkeypatch):
     start = run_ensemble(start_scenario("baseline"), 1)
     levers = run_ensemble(start_scenario("talent_package"), 1)
     finished = views.AppRun(Levers(), 1, levers, start, 0.0)
-    drawn: list[str] = []
+    drawn: list[int] = []  # the figures of each drawing of the page's figures
     tables: list[str] = []
     pages: list[str] = []
-    band_figure, table, target_html = views.band_figure, views.paired_table, views.target_html
-    monkeypatch.setattr(
-        views, "band_figure", lambda *a, **k: drawn.append(a[0]) or band_figure(*a, **k)
-    )
+    pngs, table, target_html = views.pngs, views.paired_table, views.target_html
+    monkeypatch.setattr(views, "pngs", lambda makers: drawn.append(len(makers)) or pngs(makers))
     monkeypatch.setattr(views, "paired_table", lambda *a: tables.append("") or table(*a))
     monkeypatch.setattr(views, "target_html", lambda *a: pages.append("") or target_html(*a))
 
@@ -518,7 +516,7 @@ def test_a_busy_run_keeps_the_charts_and_tables_it_has_drawn(monkeypatch):
     task = Task()
     monkeypatch.setattr(views, "run_levers", task)
     box, page = solara.render(views.Page(), handle_error=False)
-    assert len(drawn) == 6 and len(tables) == 1
+    assert drawn == [7] and len(tables) == 1  # six charts and the parks, drawn once
     assert "cqsim-waiting" not in _classes(box)
     task.busy.value, task.done.value = True, 0.0  # Run pressed: the page is drawn once
     pages_when_busy = len(pages)
@@ -528,7 +526,7 @@ def test_a_busy_run_keeps_the_charts_and_tables_it_has_drawn(monkeypatch):
     assert busy.children == ["Running 10 seeds of each scenario in worker processes: 40%"]
     assert len(pages) == pages_when_busy  # the progress alone was drawn again
     assert "cqsim-waiting" in _classes(box)  # the last answer, faded
-    assert len(drawn) == 6 and len(tables) == 1
+    assert drawn == [7] and len(tables) == 1
 
 
 @settings(max_examples=60, deadline=None)
@@ -553,3 +551,43 @@ def test_chart_bands_are_nanpercentile_of_the_runs(shape, empty_months, holes, s
         warnings.simplefilter("ignore", RuntimeWarning)
         expected = np.nanpercentile(runs, [10, 50, 90], axis=0)
     np.testing.assert_array_equal(_percentiles_by_month(runs, [10, 50, 90]), expected)
+
+
+def _small_figure(value: float):
+    """A figure of one bar (for the drawing tests)."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=(1, 1), dpi=50)
+    FigureCanvasAgg(fig)
+    fig.add_subplot().bar([0], [value])
+    return fig
+
+
+def test_figures_drawn_in_worker_processes_are_the_bytes_drawn_here_in_order():
+    """The page's figures, drawn at once in two processes: the same images, in their order."""
+    import functools
+
+    from sim.app.charts import pngs
+
+    makers = [functools.partial(_small_figure, v) for v in (1.0, 2.0, 3.0, 4.0, 5.0)]
+    here = pngs(makers, processes=1)
+    assert len(set(here)) == 5  # five different images
+    assert pngs(makers, processes=2) == here
+
+
+def test_figures_are_still_drawn_when_a_drawing_process_dies():
+    """A drawing worker killed (out of memory, say): the figures are drawn in the app itself."""
+    import os
+
+    from sim.app.charts import pngs
+
+    parent = os.getpid()
+
+    def dies_in_a_worker():
+        if os.getpid() != parent:
+            os._exit(1)
+        return _small_figure(1.0)
+
+    images = pngs([dies_in_a_worker, dies_in_a_worker], processes=2)
+    assert len(images) == 2 and all(image.startswith(b"\x89PNG") for image in images)

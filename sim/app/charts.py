@@ -8,7 +8,11 @@ parks' map (:func:`park_figure`) their revenue and occupancy.
 from __future__ import annotations
 
 import io
+import multiprocessing
+import os
+import threading
 import warnings
+from collections.abc import Callable, Sequence
 
 import matplotlib as mpl
 import numpy as np
@@ -53,6 +57,51 @@ def png(fig: Figure) -> bytes:
     """A whole figure as PNG, at the figure's own resolution."""
     fig.canvas.draw()
     return _encode(fig.canvas)
+
+
+DRAW_PROCESSES = 2
+"""Most worker processes :func:`pngs` draws in (a page has seven figures; two cores here)."""
+
+_PENDING: list[Callable[[], Figure]] = []  # the figures being drawn, read by forked workers
+_DRAWING = threading.Lock()  # one set of figures at a time (two tabs may ask at once)
+
+
+def _draw_share(indices: list[int]) -> list[bytes]:
+    """In a drawing worker: the PNG of each of its figures."""
+    return [png(_PENDING[i]()) for i in indices]
+
+
+def pngs(makers: Sequence[Callable[[], Figure]], processes: int | None = None) -> list[bytes]:
+    """Each maker's figure as PNG, in order: the same bytes however many processes draw them.
+
+    With more than one core the figures are drawn in forked worker processes at once (each
+    draws every ``processes``-th figure), since matplotlib draws in one thread; a page's seven
+    figures take about half the time. Without fork, with one core, or should a worker fail,
+    they are drawn here, one after another.
+    """
+    processes = min(len(makers), processes or os.cpu_count() or 1, DRAW_PROCESSES)
+    if processes > 1 and "fork" in multiprocessing.get_all_start_methods():
+        from concurrent.futures.process import BrokenProcessPool
+
+        from sim.pool import process_pool
+
+        with _DRAWING:
+            _PENDING[:] = makers
+            pool = process_pool(processes)  # forked now: the workers see _PENDING
+            try:
+                shares = [list(range(i, len(makers), processes)) for i in range(processes)]
+                drawn = [pool.submit(_draw_share, share) for share in shares]
+                images: list[bytes] = [b""] * len(makers)
+                for share, future in zip(shares, drawn, strict=True):
+                    for i, image in zip(share, future.result(), strict=True):
+                        images[i] = image
+                return images
+            except (BrokenProcessPool, OSError):
+                pass  # drawn here below
+            finally:
+                pool.stop()
+                _PENDING.clear()
+    return [png(make()) for make in makers]
 
 
 def shown(run: Trajectory, metric: str, how: str) -> np.ndarray:

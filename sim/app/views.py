@@ -14,6 +14,7 @@ fit a model answered over many seeds); the model itself is the same simulation c
 
 from __future__ import annotations
 
+import functools
 import html
 import io
 import time
@@ -35,7 +36,7 @@ from sim.app.charts import (
     band_figure,
     park_figure,
     park_state,
-    png,
+    pngs,
 )
 from sim.app.ensemble import Ensemble, paired_table, run_ensemble
 from sim.app.levers import (
@@ -532,45 +533,54 @@ def SavePanel(state: solara.Reactive[Levers], on_saved, lang: str = "en"):
         )
 
 
-@solara.component
-def Charts(app: AppRun, pinned: AppRun | None, lang: str = "en"):
-    """The six trajectories: each run's median and 10-90% band, with its 2025 target."""
+@dataclass(frozen=True)
+class PageFigures:
+    """The figures of one answer: the six trajectory charts and the parks' map, as PNG."""
+
+    charts: list[bytes]
+    parks: pd.DataFrame | None  # the parks in 2025 (None: the run ends before 2025)
+    parks_image: bytes | None
+
+
+def page_figures(app: AppRun, pinned: AppRun | None, lang: str = "en") -> PageFigures:
+    """Draw the answer's seven figures (at once, in worker processes: :func:`pngs`)."""
     series = [
         (app.label_in(lang), app.run, RUN_COLOR, "-"),
         (app.levers.start_scenario, app.start, BASE_COLOR, "--"),
     ]
     if pinned is not None:
         series.append((tr("pinned", lang), pinned.run, PINNED_COLOR, "-."))
-    images = solara.use_memo(
-        lambda: [
-            png(band_figure(m, how, tr(title, lang), series, lang=lang)) for m, how, title in CHARTS
-        ],
-        [app, pinned, lang],
-    )
+    makers = [
+        functools.partial(band_figure, m, how, tr(title, lang), series, lang=lang)
+        for m, how, title in CHARTS
+    ]
+    run = app.run.median_run()
+    row = run.month_index(2025)
+    parks = None if row is None else park_state(replace(run, months=row + 1))
+    if parks is not None:
+        title = tr("12 months to 2025-12, median of the seeds", lang)
+        makers.append(functools.partial(park_figure, parks, title, lang=lang))
+    images = pngs(makers)
+    parks_image = images[len(CHARTS)] if parks is not None else None
+    return PageFigures(images[: len(CHARTS)], parks, parks_image)
+
+
+@solara.component
+def Charts(figures: PageFigures):
+    """The six trajectories: each run's median and 10-90% band, with its 2025 target."""
     with solara.ColumnsResponsive(12, medium=6, large=6, xlarge=4):
-        for (metric, _, _), image in zip(CHARTS, images, strict=True):
+        for (metric, _, _), image in zip(CHARTS, figures.charts, strict=True):
             with solara.Card(classes=["cqsim-chart", f"cqsim-chart-{metric}"]):
                 solara.Image(image)
                 solara.FileDownload(image, filename=f"{metric}.png", label="PNG")
 
 
 @solara.component
-def Parks(app: AppRun, lang: str = "en"):
+def Parks(figures: PageFigures, lang: str = "en"):
     """The parks in 2025 (medians over seeds): revenue as area, occupancy as colour."""
-
-    def draw() -> tuple[pd.DataFrame, bytes] | None:
-        run = app.run.median_run()
-        row = run.month_index(2025)
-        if row is None:
-            return None
-        parks = park_state(replace(run, months=row + 1))
-        title = tr("12 months to 2025-12, median of the seeds", lang)
-        return parks, png(park_figure(parks, title, lang=lang))
-
-    drawn = solara.use_memo(draw, [app, lang])
-    if drawn is None:
+    if figures.parks is None:
         return
-    parks, image = drawn
+    parks, image = figures.parks, figures.parks_image
     card = tr("Parks: revenue (area) and occupancy (colour)", lang)
     with solara.Card(card, classes=["cqsim-parks"]):
         with solara.Row(style={"align-items": "flex-start"}):
@@ -655,6 +665,10 @@ def Page():
     stale = app is not None and (app.levers != levers or app.seeds != seeds)
     # the paired tables, once per run (the page is drawn again at every step of progress)
     tables = solara.use_memo(lambda: paired_tables(app, pinned), [app, pinned])
+    # the figures, once per answer, pinned run and language (drawn in worker processes)
+    figures = solara.use_memo(
+        lambda: None if app is None else page_figures(app, pinned, lang), [app, pinned, lang]
+    )
 
     with solara.Columns([4, 8], classes=[f"cqsim-{lang}"]):
         with solara.Column(style=SCROLL):
@@ -789,5 +803,5 @@ def Page():
                     ),
                     style="font-size:11px;color:#555",
                 )
-            Charts(app, pinned, lang)
-            Parks(app, lang)
+            Charts(figures)
+            Parks(figures, lang)
