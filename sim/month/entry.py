@@ -139,7 +139,7 @@ def create_firms(
         operated=False,
         effective=0.0,
     )
-    m.firms.revenue_history[rows] = 0.0
+    m.firms.revenue_history[m.firms.n - rows.size : m.firms.n] = 0.0  # the rows just appended
     return float(weight.sum())
 
 

@@ -89,7 +89,10 @@ def fit_in_parks(
     over = np.bincount(park, weights=granted, minlength=room.size) > room
     if not over.any():  # every claim fits
         return granted
-    claims = np.flatnonzero(over[park])  # only parks asked for more than they have are rationed
+    # only parks asked for more than they have are rationed, and only claims that ask for
+    # something: one for nothing is granted nothing, and adds nothing to what those after it
+    # in its park have asked (exactly so for whole amounts, which both callers claim)
+    claims = np.flatnonzero(over[park] & (granted > 0))
     rank = claims[np.lexsort((order[claims], park[claims]))]
     asked = granted[rank].astype(float)
     cum = np.cumsum(asked)

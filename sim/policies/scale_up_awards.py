@@ -111,9 +111,9 @@ class ScaleUpAwards(Policy):
         """Award (yuan) due to each firm row this month; updates which levels were paid."""
         firms = self.model.firms
         n = firms.n
-        if self.level.size < n:
-            self.level = np.concatenate([self.level, self._levels()[self.level.size : n]])
         levels = self._levels()
+        if self.level.size < n:  # new firms: what they had crossed when they came
+            self.level = np.concatenate([self.level, levels[self.level.size :]])
         if not self.active():
             self.level = np.maximum(self.level, levels)
             return np.zeros(n)
