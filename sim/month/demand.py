@@ -68,8 +68,8 @@ def grow_demand(m: ClusterSim) -> None:
     sector_shock = rng.normal(0.0, d.sector_sigma, m.n_sectors)
     eps = rng.standard_normal(n)
     sector = f.sector[:n]
-    growth = m.sector_growth[sector]
-    drift = np.log1p(growth) / 12 - sigma**2 / 2 + sector_shock[sector]
+    trend = np.log1p(m.sector_growth) / 12  # per sector, then looked up: log1p once a sector
+    drift = trend[sector] - sigma**2 / 2 + sector_shock[sector]
     f.demand[:n] *= np.exp(np.where(f.alive[:n], drift + sigma * eps, 0.0))
 
     expired_firm, expired_value = m.contracts.close_expired(m.month)
