@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import platform
 import re
 import shutil
 import subprocess
@@ -39,6 +40,13 @@ for seed in range(int(sys.argv[2])):
 """
 
 
+# Addresses fixed from one process to the next (where setarch can): numpy's loops handle an
+# array's unaligned head apart, so where the allocator puts arrays moves the count
+NO_ADDRESS_RANDOMIZATION = (
+    ["setarch", platform.machine(), "--addr-no-randomize"] if shutil.which("setarch") else []
+)
+
+
 def collected(tree: Path, scale: int, runs: int) -> int:
     """Instructions callgrind counts in a process that runs the baseline ``runs`` times.
 
@@ -50,12 +58,19 @@ def collected(tree: Path, scale: int, runs: int) -> int:
         child = Path(tmp) / "child.py"
         child.write_text(CHILD)
         env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
-        env.update(PYTHONPATH=str(tree), PYTHONPYCACHEPREFIX=str(Path(tmp) / "bytecode"))
+        # one string-hash seed for every process: with Python's random one, set and dict orders
+        # (pydantic's among them) moved a tree's count by about 0.5% from one call to the next
+        env.update(
+            PYTHONPATH=str(tree),
+            PYTHONPYCACHEPREFIX=str(Path(tmp) / "bytecode"),
+            PYTHONHASHSEED="0",
+            OPENBLAS_NUM_THREADS="1",  # no BLAS threads, whose waiting loops callgrind counts
+        )
         command = [sys.executable, str(child), str(scale), str(runs)]
         subprocess.run(command, cwd=tree, env=env, capture_output=True, check=True)
         callgrind = ["valgrind", "--tool=callgrind", f"--callgrind-out-file={Path(tmp) / 'out'}"]
         proc = subprocess.run(
-            [*callgrind, *command],
+            [*NO_ADDRESS_RANDOMIZATION, *callgrind, *command],
             cwd=tree,
             env=env,
             capture_output=True,
