@@ -18,6 +18,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import sim
 from sim.params import load_parameters
@@ -233,6 +235,42 @@ def test_fit_in_parks_grants_no_more_than_each_parks_room():
         else:
             assert set(np.unique(granted[amount > 0] / amount[amount > 0])) <= {0.0, 1.0}
             assert used[1] > room[1] - amount.max()  # stops only when the next one won't fit
+
+
+def _fit_one_by_one(park, amount, room, order, partial):
+    """fit_in_parks written plainly: in each park, claims in ``order`` while they fit (a whole
+    claim that does not fit is refused, and what it asked still counts against the ones after
+    it: movers queue in order, and the queue stops there)."""
+    granted = np.zeros(len(amount))
+    left = {int(p): float(r) for p, r in enumerate(room)}
+    for i in sorted(range(len(amount)), key=lambda i: (park[i], order[i])):
+        want = float(amount[i])
+        if partial:
+            got = min(want, max(left[park[i]], 0.0))
+        else:
+            got = want if want <= left[park[i]] else 0.0
+        granted[i] = got
+        left[park[i]] -= got if partial else want
+    return granted
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    claims=st.lists(st.tuples(st.integers(0, 3), st.integers(0, 6)), min_size=1, max_size=40),
+    room=st.lists(st.integers(0, 30), min_size=4, max_size=4),
+    seed=st.integers(0, 2**32 - 1),
+    partial=st.booleans(),
+)
+def test_fit_in_parks_admits_claims_in_their_order_while_they_fit(claims, room, seed, partial):
+    """Whole claims, zero claims among them: granted exactly as one by one in their order."""
+    from sim.month.parks import fit_in_parks
+
+    park = np.array([c[0] for c in claims])
+    amount = np.array([c[1] for c in claims], dtype=np.int64)
+    order = np.random.default_rng(seed).random(len(claims))
+    room_ = np.array(room, dtype=float)
+    granted = fit_in_parks(park, amount, room_, order, partial)
+    np.testing.assert_array_equal(granted, _fit_one_by_one(park, amount, room_, order, partial))
 
 
 # ------------------------------------------------------------------------------ the library check

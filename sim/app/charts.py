@@ -76,7 +76,7 @@ def pngs(makers: Sequence[Callable[[], Figure]], processes: int | None = None) -
 
     With more than one core the figures are drawn in forked worker processes at once (each
     draws every ``processes``-th figure), since matplotlib draws in one thread; a page's seven
-    figures take about half the time. Without fork, with one core, or should a worker fail,
+    figures take about 0.6 of the time. Without fork, with one core, or should a worker fail,
     they are drawn here, one after another.
     """
     processes = min(len(makers), processes or os.cpu_count() or 1, DRAW_PROCESSES)
