@@ -596,3 +596,48 @@ def test_local_entrants_share_their_draws_between_scenarios_that_draw_other_inbo
         counts = [np.count_nonzero(t.kind[rows] == FirmKind.INBOUND) for t, rows in firms]
         inbound_differs |= counts[0] != counts[1]
     assert inbound_differs  # the lever did draw other inbound firms in some seed
+
+
+def test_entrants_added_together_are_the_firms_added_one_group_at_a_time():
+    """A month's groups of entrants settle the same whether added at once or one by one: the
+    same parks, sectors, costs and order, bit for bit (entrants have no staff yet, so earlier
+    ones change no later one's utilities or room). Groups mix chosen and given parks."""
+    import copy
+
+    from sim.core import ClusterSim
+    from sim.month.entry import add_entrants, draw_spawn
+    from sim.month.location import utilities_held
+
+    model = ClusterSim(seed=7, end="2022-12")
+    for _ in range(8):
+        model.step()
+    rng = np.random.default_rng(3)
+    groups = [
+        draw_spawn(model, 30.0, 3.0, 1.0, FirmKind.LOCAL, rng),
+        draw_spawn(
+            model,
+            6.0,
+            40.0,
+            0.8,
+            FirmKind.LEADING,
+            rng,
+            park=2,
+            sector=1,
+            own_sector_share=0.5,
+            force_weight_one=True,
+        ),
+        draw_spawn(model, 20.0, 8.0, 1.2, FirmKind.INBOUND, rng, productivity_factor=1.3),
+    ]
+    assert all(g is not None for g in groups)
+    together, apart = model, copy.deepcopy(model)
+    first = together.firms.n
+    with utilities_held(together):
+        made = add_entrants(together, groups)
+    with utilities_held(apart):
+        made_apart = sum(add_entrants(apart, [g]) for g in groups)
+    assert made == made_apart
+    f, g = together.firms, apart.firms
+    assert f.n == g.n > first
+    for column in f._spec:
+        np.testing.assert_array_equal(getattr(f, column)[: f.n], getattr(g, column)[: g.n], column)
+    assert (f.park[first : first + groups[0].target.size] != 2).any()  # the first group chose

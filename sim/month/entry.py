@@ -9,11 +9,12 @@ enterprises and their followers).
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
 
-from sim.month.draws import draw_from, firm_pay_and_costs, firm_productivity
+from sim.month.draws import firm_pay_and_costs, lognormal_mean_one
 from sim.month.location import choose_parks, park_utility, settler_utility, utilities_held
 from sim.month.normal import normal_cdf, normal_quantile
 from sim.month.parks import park_open
@@ -23,7 +24,36 @@ if TYPE_CHECKING:
     from sim.core import ClusterSim
 
 
-def spawn_firms(
+@dataclass
+class Entrants:
+    """A group of entrants, drawn but not yet added (:func:`draw_entrants`, :func:`add_entrants`).
+
+    The random draws are made when the group is drawn, in the order they always were; what
+    follows from them (sector, park, costs) is computed when groups are added, several at once.
+    """
+
+    target: np.ndarray  # staff each is to reach (people)
+    weight: np.ndarray  # real firms a row stands for
+    kind: FirmKind
+    sector_draw: np.ndarray  # uniform draws of the city's sector shares
+    own_sector: np.ndarray | None  # True: in ``sector`` (when a sector is given)
+    sector: int | None
+    park: int | None
+    gumbel: np.ndarray | None  # the location choice's draws (rows x parks), if it chooses
+    spread: np.ndarray  # productivity spread (mean 1)
+    wage_premium: np.ndarray
+    other_cost_share: np.ndarray
+    productivity_factor: float
+    cash_months: float | None
+    monthly_revenue: np.ndarray | None
+
+    @property
+    def firms(self) -> float:
+        """Real firms in the group."""
+        return float(self.weight.sum())
+
+
+def draw_spawn(
     m: ClusterSim,
     expected: float,
     size_median: float,
@@ -37,8 +67,8 @@ def spawn_firms(
     exact: bool = False,
     productivity_factor: float = 1.0,
     cash_months: float | None = None,
-) -> float:
-    """Create entrants: ``expected`` real firms on average; return the real firms created.
+) -> Entrants | None:
+    """Draw entrants: ``expected`` real firms on average (None when none come).
 
     Firms that will be at least ``scale x resolve_min_agents`` people enter one to one; smaller
     ones enter one in ``scale`` with weight ``scale``, as in the initial state. An entrant has
@@ -59,13 +89,13 @@ def spawn_firms(
         n_small = int(rng.poisson(expected * cut / k))
     total = n_big + n_small
     if total == 0:
-        return 0.0
+        return None
     u = np.concatenate([cut + (1 - cut) * rng.random(n_big), cut * rng.random(n_small)]).clip(
         1e-12, 1 - 1e-12
     )
     target = np.maximum(1.0, np.exp(mu + size_sigma * normal_quantile(u)))
     weight = np.concatenate([np.ones(n_big), np.full(n_small, float(k))])
-    return create_firms(
+    return draw_entrants(
         m,
         target,
         weight,
@@ -79,7 +109,13 @@ def spawn_firms(
     )
 
 
-def create_firms(
+def spawn_firms(m: ClusterSim, expected: float, *args, **kwargs) -> float:
+    """Create entrants (:func:`draw_spawn`'s arguments); return the real firms created."""
+    group = draw_spawn(m, expected, *args, **kwargs)
+    return 0.0 if group is None else add_entrants(m, [group])
+
+
+def draw_entrants(
     m: ClusterSim,
     target: np.ndarray,
     weight: np.ndarray,
@@ -91,40 +127,103 @@ def create_firms(
     productivity_factor: float = 1.0,
     cash_months: float | None = None,
     monthly_revenue: np.ndarray | None = None,
-) -> float:
-    """Add firm rows of the given target sizes (people) and weights; return real firms made.
+) -> Entrants:
+    """The draws of firms of the given target sizes (people) and weights, to be added.
 
     Each chooses a sector (the city's shares, or ``sector`` with ``own_sector_share``) and a
     park (the location choice, or ``park``), and draws its productivity, wage premium and other
     costs. Its demand is what its target staff can deliver (or ``monthly_revenue``: a booked
     revenue), with the usual slack.
     """
-    p = m.params
     total = target.size
-    if sector is None:
-        secs = draw_from(rng, m.sector_cdf, total)
-    else:
-        own = rng.random(total) < own_sector_share
-        secs = np.where(own, sector, draw_from(rng, m.sector_cdf, total))
-    if park is not None:
-        parks = np.full(total, park)
-    else:
-        parks = choose_parks(m, secs, target, weight * target * p.economy.m2_per_worker, rng)
-    prod = firm_productivity(m, secs, rng) * productivity_factor
+    own = None if sector is None else rng.random(total) < own_sector_share
+    sector_draw = rng.random(total)  # (draw_from's uniforms)
+    gumbel = None if park is not None else rng.gumbel(size=(total, m.n_parks))
+    spread = lognormal_mean_one(rng, m.params.init.productivity_sigma, total)
     wage_premium, other = firm_pay_and_costs(m, total, rng)
+    return Entrants(
+        target=target,
+        weight=weight,
+        kind=kind,
+        sector_draw=sector_draw,
+        own_sector=own,
+        sector=sector,
+        park=park,
+        gumbel=gumbel,
+        spread=spread,
+        wage_premium=wage_premium,
+        other_cost_share=other,
+        productivity_factor=productivity_factor,
+        cash_months=cash_months,
+        monthly_revenue=monthly_revenue,
+    )
+
+
+def create_firms(m: ClusterSim, target: np.ndarray, weight: np.ndarray, *args, **kwargs) -> float:
+    """Add firms (:func:`draw_entrants`'s arguments) at once; return the real firms made."""
+    return add_entrants(m, [draw_entrants(m, target, weight, *args, **kwargs)])
+
+
+def _joined(groups: list[Entrants], name: str, per_row=None) -> np.ndarray:
+    """A field of every group, one row per firm (``per_row``: a group's value for each row)."""
+    if per_row is None:
+        parts = [getattr(g, name) for g in groups]
+    else:
+        parts = [np.full(g.target.size, per_row(g)) for g in groups]
+    return parts[0] if len(parts) == 1 else np.concatenate(parts)
+
+
+def add_entrants(m: ClusterSim, groups: list[Entrants]) -> float:
+    """Add drawn groups of entrants as firm rows, in order; return the real firms made.
+
+    Entry within one month does not change the parks' utilities or room (entrants have no staff
+    yet), so groups added together settle as they would one by one, in fewer, larger steps.
+    """
+    p = m.params
+    target, weight = _joined(groups, "target"), _joined(groups, "weight")
+    secs = m.sector_cdf.searchsorted(_joined(groups, "sector_draw"), side="right")
+    for start, g in _starts(groups):
+        if g.sector is not None:
+            rows = slice(start, start + g.target.size)
+            secs[rows] = np.where(g.own_sector, g.sector, secs[rows])
+    parks = np.zeros(target.size, dtype=np.intp)
+    if all(g.gumbel is not None for g in groups):  # every firm chooses its park
+        area = weight * target * p.economy.m2_per_worker
+        parks[:] = choose_parks(m, secs, target, area, _joined(groups, "gumbel"))
+    elif any(g.gumbel is not None for g in groups):  # some do
+        mine = _joined(groups, "gumbel", lambda g: g.gumbel is not None)
+        gumbel = np.concatenate([g.gumbel for g in groups if g.gumbel is not None])
+        area = weight[mine] * target[mine] * p.economy.m2_per_worker
+        parks[mine] = choose_parks(m, secs[mine], target[mine], area, gumbel)
+    for start, g in _starts(groups):
+        if g.park is not None:
+            parks[start : start + g.target.size] = g.park
+    spread = _joined(groups, "spread")
+    prod = (
+        p.init.productivity_yuan_per_person_month * m.sector_productivity[secs] * spread
+    ) * _joined(groups, "productivity_factor", lambda g: g.productivity_factor)
+    wage_premium, other = _joined(groups, "wage_premium"), _joined(groups, "other_cost_share")
     prod_now = prod * m.parks.productivity[parks] * m.productivity_index
     monthly_cost = (
         target * (m.wage_index * wage_premium + p.economy.m2_per_worker * m.parks.rent[parks])
         + other * target * prod_now
     )
-    demand = target * prod_now if monthly_revenue is None else monthly_revenue
-    rows = m.firms.append(
-        total,
+    demand = target * prod_now
+    for start, g in _starts(groups):
+        if g.monthly_revenue is not None:
+            demand[start : start + g.target.size] = g.monthly_revenue
+    cash_months = _joined(
+        groups,
+        "cash_months",
+        lambda g: p.init.cash_months if g.cash_months is None else g.cash_months,
+    )
+    m.firms.append(
+        target.size,
         alive=True,
         weight=weight,
         park=parks,
         sector=secs,
-        kind=kind,
+        kind=_joined(groups, "kind", lambda g: g.kind),
         born=m.month,
         settled=m.month,
         staff=0,
@@ -135,12 +234,20 @@ def create_firms(
         contract=0.0,
         revenue=0.0,
         trailing_revenue=0.0,
-        cash=(p.init.cash_months if cash_months is None else cash_months) * monthly_cost,
+        cash=cash_months * monthly_cost,
         operated=False,
         effective=0.0,
     )
-    m.firms.revenue_history[m.firms.n - rows.size : m.firms.n] = 0.0  # the rows just appended
-    return float(weight.sum())
+    m.firms.revenue_history[m.firms.n - target.size : m.firms.n] = 0.0  # the rows appended
+    return sum(g.firms for g in groups)
+
+
+def _starts(groups: list[Entrants]):
+    """Each group with its first row among the groups' rows."""
+    start = 0
+    for g in groups:
+        yield start, g
+        start += g.target.size
 
 
 def branch_booked_revenue(entry, u: np.ndarray) -> np.ndarray:
@@ -203,20 +310,21 @@ def _enter_firms(m: ClusterSim) -> None:
     p = m.params
     rng = m.stream("entry")
     e = p.entry
-    created = 0.0
     workforce = m.workforce  # entrants have no staff yet: the same for every kind
     local = e.spinoff_rate * workforce / 1000.0
-    created += spawn_firms(m, local, e.local_size_median, e.local_size_sigma, FirmKind.LOCAL, rng)
+    groups = [draw_spawn(m, local, e.local_size_median, e.local_size_sigma, FirmKind.LOCAL, rng)]
     micro = e.micro_rate * workforce / 1000.0
-    created += spawn_firms(
-        m,
-        micro,
-        e.micro_size_median,
-        e.micro_size_sigma,
-        FirmKind.MICRO,
-        rng,
-        productivity_factor=e.micro_productivity,
-        cash_months=e.micro_cash_months,
+    groups.append(
+        draw_spawn(
+            m,
+            micro,
+            e.micro_size_median,
+            e.micro_size_sigma,
+            FirmKind.MICRO,
+            rng,
+            productivity_factor=e.micro_productivity,
+            cash_months=e.micro_cash_months,
+        )
     )
 
     small = m.parks.constant[0][:, None]  # most inbound firms are small
@@ -227,9 +335,14 @@ def _enter_firms(m: ClusterSim) -> None:
     logsum0 = np.log(np.sum(np.where(is_open, np.exp(without), 0.0), axis=0))
     lift = float(np.sum(m.sector_share * (logsum - logsum0)))
     inbound = e.inbound_base * np.exp(e.inbound_logsum_weight * lift)
-    created += spawn_firms(
-        m, inbound, e.inbound_size_median, e.inbound_size_sigma, FirmKind.INBOUND, rng
+    groups.append(
+        draw_spawn(m, inbound, e.inbound_size_median, e.inbound_size_sigma, FirmKind.INBOUND, rng)
     )
+    # Each group's draws were made in turn, as for firms added one group at a time (so local
+    # entrants' draws come before the inbound count, which rent relief moves); they settle
+    # together: their parks' utilities and room are the month's either way.
+    drawn = [g for g in groups if g is not None]
+    created = add_entrants(m, drawn) if drawn else 0.0
     # branches draw from a stream of their own: whether a giant arrives this month does not
     # depend on how many start-ups the month had, so scenarios compared on a seed share them
     created += spawn_branches(m, m.stream("branches"))

@@ -144,7 +144,7 @@ def choose_parks(
     sectors: np.ndarray,
     people: np.ndarray,
     area_needed: np.ndarray,
-    rng: np.random.Generator,
+    rng: np.random.Generator | np.ndarray,
     current: np.ndarray | None = None,
     current_discount: np.ndarray | None = None,
     room: np.ndarray | None = None,
@@ -153,7 +153,8 @@ def choose_parks(
 
     Firms already in a park (``current``) keep the rent relief they have there
     (``current_discount``) if they stay, and pay the moving cost if they go. ``room`` is the
-    area (m²) each park can still let (default :func:`~sim.month.parks.park_room`).
+    area (m²) each park can still let (default :func:`~sim.month.parks.park_room`). ``rng``
+    draws the choice's Gumbel noise, or is that noise already drawn (firms x parks).
     """
     constant = m.parks.constant[size_class(m, people)]  # (firms, parks)
     utility = settler_utility(m).T[sectors] + constant
@@ -167,7 +168,8 @@ def choose_parks(
         utility = utility - m.params.firms.moving_cost_utility * ~stay
         fits |= stay
     utility = np.where(fits, utility, -np.inf)
-    return np.argmax(utility + rng.gumbel(size=utility.shape), axis=1)
+    noise = rng.gumbel(size=utility.shape) if isinstance(rng, np.random.Generator) else rng
+    return np.argmax(utility + noise, axis=1)
 
 
 def relocate_firms(m: ClusterSim) -> np.ndarray:
