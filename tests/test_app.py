@@ -567,6 +567,7 @@ def _small_figure(value: float):
 def test_figures_drawn_in_worker_processes_are_the_bytes_drawn_here_in_order():
     """The page's figures, drawn at once in two processes: the same images, in their order."""
     import functools
+    import os
 
     from sim.app.charts import pngs
 
@@ -574,6 +575,10 @@ def test_figures_drawn_in_worker_processes_are_the_bytes_drawn_here_in_order():
     here = pngs(makers, processes=1)
     assert len(set(here)) == 5  # five different images
     assert pngs(makers, processes=2) == here
+    # and they were drawn in other processes, not here one by one
+    parent = os.getpid()
+    elsewhere = pngs([lambda: _small_figure(float(os.getpid() != parent))] * 2, processes=2)
+    assert elsewhere == pngs([functools.partial(_small_figure, 1.0)] * 2, processes=1)
 
 
 def test_figures_are_still_drawn_when_a_drawing_process_dies():
