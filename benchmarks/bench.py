@@ -11,6 +11,8 @@ Each full-scale run happens in a fresh process so that its peak resident memory 
 from __future__ import annotations
 
 import argparse
+import functools
+import gc
 import json
 import os
 import platform
@@ -91,6 +93,34 @@ VECTORISED_REPEATS = 7
 """Timings of the vectorised month per state in :func:`speedup_vs_naive` (Mesa's: one)."""
 
 
+def _mesa_market(market_class, n_workers: int, seed: int):
+    """A Mesa version of the worker rules on the baseline state of :func:`_market_state`."""
+    return market_class(_market_state(n_workers, seed), seed=seed)
+
+
+def _timed(month, make_state) -> float:
+    """Seconds of ``month`` on a state just made by ``make_state``, the collector kept out.
+
+    Each state is built with tens of thousands of Python objects in reference cycles (a Mesa
+    model, or a deep copy of one). Left to the collector, earlier states' cycles were collected
+    whenever it ran, often inside the timed month: a vectorised month of 2 ms was timed at
+    4-11 ms on 2026-12-03. A real run builds its state once and meets almost no collections
+    (three young ones a whole default-scale run). So, for every version alike: the old garbage
+    is collected before the state is made (the making leaves it in the cache, as the month
+    before leaves it in a real run), and the state is frozen out of the collector's view while
+    timed; what the month itself allocates is still collected as it would be.
+    """
+    gc.collect()
+    state = make_state()
+    gc.freeze()
+    try:
+        start = time.perf_counter()
+        month(state)
+        return time.perf_counter() - start
+    finally:
+        gc.unfreeze()
+
+
 def speedup_vs_naive(n_workers: int, reps: int, seed: int = 3) -> dict:
     """Time one month of worker rules on the same state: vectorised, tuned Mesa, published naive.
 
@@ -117,21 +147,24 @@ def speedup_vs_naive(n_workers: int, reps: int, seed: int = 3) -> dict:
         # on VECTORISED_REPEATS copies of the same state (the same decisions each time), and
         # each repetition's ratios are taken against its own timings (the machine's speed
         # drifts from one repetition to the next).
-        vectorised_times = []
-        for _ in range(VECTORISED_REPEATS):
-            state = copy.deepcopy(model)
-            start = time.perf_counter()
-            vectorised_month(state)
-            vectorised_times.append(time.perf_counter() - start)
+        copy_of_state = functools.partial(copy.deepcopy, model)
+        vectorised_times = [
+            _timed(vectorised_month, copy_of_state) for _ in range(VECTORISED_REPEATS)
+        ]
         fast += vectorised_times
-        market = TunedWorkerMarket(_market_state(n_workers, seed + rep), seed=seed + rep)
-        start = time.perf_counter()
-        tuned_month(market)
-        tuned.append(time.perf_counter() - start)
-        market = NaiveWorkerMarket(_market_state(n_workers, seed + rep), seed=seed + rep)
-        start = time.perf_counter()
-        naive_month(market)
-        slow.append(time.perf_counter() - start)
+        state_seed = seed + rep
+        tuned.append(
+            _timed(
+                tuned_month,
+                functools.partial(_mesa_market, TunedWorkerMarket, n_workers, state_seed),
+            )
+        )
+        slow.append(
+            _timed(
+                naive_month,
+                functools.partial(_mesa_market, NaiveWorkerMarket, n_workers, state_seed),
+            )
+        )
         paired_tuned.append(tuned[-1] / statistics.median(vectorised_times))
         paired_naive.append(slow[-1] / statistics.median(vectorised_times))
     return {
