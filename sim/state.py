@@ -146,13 +146,40 @@ class FirmTable(Table):
             limit,
             "firms",
         )
-        self.revenue_history = np.zeros((self.capacity, 12))
+        # Revenue of the last 12 months by calendar slot (``month % 12``) and firm row: months
+        # in rows, so the month's write and the sums over months run along contiguous rows.
+        self.revenue_by_month = np.zeros((TRAILING_MONTHS, self.capacity))
 
     def _grow(self, need: int) -> None:
-        old = self.revenue_history
+        old = self.revenue_by_month
         super()._grow(need)
-        self.revenue_history = np.zeros((self.capacity, 12))
-        self.revenue_history[: old.shape[0]] = old
+        self.revenue_by_month = np.zeros((TRAILING_MONTHS, self.capacity))
+        self.revenue_by_month[:, : old.shape[1]] = old
+
+
+TRAILING_MONTHS = 12
+"""Months of a firm's trailing revenue (the statistics' annual revenue)."""
+
+
+def twelve_month_totals(by_month: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+    """Each column's total over the 12 rows of ``by_month``: a firm's trailing revenue.
+
+    The same bits as numpy's own sum of each firm's 12 months (``by_month.T.sum(axis=1)``):
+    numpy adds a row of 8 to 15 numbers pairwise, the first eight in a tree and the rest one
+    by one, and so is this, over whole rows of firms at a time.
+    """
+    if by_month.shape[0] != TRAILING_MONTHS:
+        raise ValueError(f"expected {TRAILING_MONTHS} months, got {by_month.shape[0]}")
+    h = by_month
+    total = np.add(h[0], h[1], out=out)
+    pair = h[2] + h[3]
+    total += pair
+    quad = np.add(h[4], h[5], out=pair)
+    quad += h[6] + h[7]
+    total += quad
+    for month in range(8, TRAILING_MONTHS):
+        total += h[month]
+    return total
 
 
 class WorkerTable(Table):

@@ -309,3 +309,45 @@ def test_the_library_check_holds_on_a_run_and_catches_each_break(
     )
     found = violations(broken)
     assert any(fragment in line for line in found), found
+
+
+# --------------------------------------------------------------------- the trailing revenue
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    firms=st.integers(0, 40),
+    seed=st.integers(0, 2**32 - 1),
+    spread=st.floats(0, 30),
+    zeros=st.floats(0, 1),
+)
+def test_twelve_month_totals_are_numpys_sums_bit_for_bit(firms, seed, spread, zeros):
+    """A firm's trailing revenue is the same number numpy's own sum of its 12 months gives."""
+    from sim.state import twelve_month_totals
+
+    rng = np.random.default_rng(seed)
+    by_month = rng.lognormal(10, spread, (12, firms)) * (rng.random((12, firms)) >= zeros)
+    expected = np.ascontiguousarray(by_month.T).sum(axis=1)
+    assert twelve_month_totals(by_month).tobytes() == expected.tobytes()
+    out = np.full(firms, np.nan)
+    twelve_month_totals(by_month, out=out)
+    assert out.tobytes() == expected.tobytes()
+
+
+def test_trailing_revenue_is_each_firms_revenue_of_the_last_12_months():
+    """The annual revenue the statistics count: the firm's last 12 monthly revenues."""
+    from sim.model import ClusterModel
+    from sim.runner import resolve
+
+    model = ClusterModel(resolve(BASELINE, end="2022-10"), rng=5)
+    monthly: list[np.ndarray] = []
+    while model.running:
+        model.step()
+        monthly.append(model.firms.revenue[: model.firms.n].copy())
+    n = monthly[-13].size  # firms that existed 13 months ago: a full year of revenue since
+    last_year = np.sum([r[:n] for r in monthly[-12:]], axis=0)
+    trailing = model.firms.trailing_revenue[:n]
+    assert (trailing > 0).mean() > 0.5
+    np.testing.assert_allclose(trailing, last_year, rtol=1e-12, atol=1e-6)
+    months_13 = last_year + monthly[-13][:n]
+    assert not np.allclose(trailing, months_13, rtol=1e-9)  # not 13 months, not all time

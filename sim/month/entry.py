@@ -238,7 +238,7 @@ def add_entrants(m: ClusterSim, groups: list[Entrants]) -> float:
         operated=False,
         effective=0.0,
     )
-    m.firms.revenue_history[m.firms.n - target.size : m.firms.n] = 0.0  # the rows appended
+    m.firms.revenue_by_month[:, m.firms.n - target.size : m.firms.n] = 0.0  # the rows appended
     return sum(g.firms for g in groups)
 
 

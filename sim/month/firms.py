@@ -21,6 +21,7 @@ from sim.month.draws import stochastic_round
 from sim.month.location import relocate_firms
 from sim.month.parks import agent_area, fit_in_parks
 from sim.month.ramp import shortfall
+from sim.state import TRAILING_MONTHS, twelve_month_totals
 
 if TYPE_CHECKING:
     from sim.core import ClusterSim
@@ -51,8 +52,8 @@ def operate_firms(m: ClusterSim) -> None:
         profit = profit + other * relief.other
     f.profit[:n] = np.where(alive, profit, 0.0)
     f.cash[:n] += f.profit[:n]
-    f.revenue_history[:n, m.month % 12] = revenue
-    f.trailing_revenue[:n] = f.revenue_history[:n].sum(axis=1)
+    f.revenue_by_month[m.month % TRAILING_MONTHS, :n] = revenue
+    twelve_month_totals(f.revenue_by_month[:, :n], out=f.trailing_revenue[:n])
     m.policies.run("firm_rewards")
 
     age = m.month - f.born[:n]

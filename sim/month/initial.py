@@ -12,7 +12,7 @@ from sim.month.location import calibrate_park_constants
 from sim.month.normal import normal_quantile
 from sim.month.parks import occupied_area
 from sim.month.ramp import add_shortfall
-from sim.state import NEVER_ARRIVED, FirmKind, WorkerStatus
+from sim.state import NEVER_ARRIVED, FirmKind, WorkerStatus, twelve_month_totals
 
 if TYPE_CHECKING:
     from sim.core import ClusterSim
@@ -163,8 +163,8 @@ def populate(m: ClusterSim) -> None:
     )
     growth = float(np.sum(m.sector_share * m.sector_growth))  # the market's growth before 2021
     back = (1 + growth) ** (-(np.arange(12)[::-1] + 1) / 12)
-    f.revenue_history[rows] = capacity[:, None] * back[None, :]
-    f.trailing_revenue[rows] = f.revenue_history[rows].sum(axis=1)
+    f.revenue_by_month[:, rows] = back[:, None] * capacity[None, :]
+    f.trailing_revenue[rows] = twelve_month_totals(f.revenue_by_month[:, rows])
 
     occupied = occupied_area(m)
     occupancy = np.array([pk.occupancy_2021 for pk in p.parks])
