@@ -1,5 +1,7 @@
 """The same bits on every x86 machine: numpy's kernels held to AVX2 (before numpy loads).
 
+(And one OpenBLAS thread, also said before numpy loads: :func:`one_blas_thread`.)
+
 numpy picks, when it loads, the widest SIMD kernels the processor has, and some of its AVX-512
 kernels (``exp``, ``log``, sums) round differently in the last bit from its AVX2 ones. A run's
 trajectories would then differ, bit for bit, between a machine with AVX-512 and one without:
@@ -48,4 +50,21 @@ def wider_than_avx2_in_use() -> list[str]:
     return [f for f in WIDER_THAN_AVX2 if f in __cpu_dispatch__ and __cpu_features__.get(f)]
 
 
+BLAS_THREADS = "OPENBLAS_NUM_THREADS"
+
+
+def one_blas_thread() -> None:
+    """Set ``OPENBLAS_NUM_THREADS=1`` unless the user set it (it too must precede numpy).
+
+    The model's only matrix product is a small one (the park constants' calibration at set-up:
+    parks x sectors by sectors). When numpy loads OpenBLAS, OpenBLAS starts a thread per core,
+    and after a product its threads keep spinning for the next: 2-4% of a second core through a
+    run, measured on 2026-12-03, taken from the other worker when two sweep or app workers
+    share two cores. With one thread there are none, and no product depends on a thread count.
+    """
+    if "numpy" not in sys.modules:
+        os.environ.setdefault(BLAS_THREADS, "1")
+
+
 hold_to_avx2()
+one_blas_thread()

@@ -31,3 +31,29 @@ def test_the_command_line_and_the_library_hold_numpy_to_avx2_and_warn_when_too_l
         assert "numpy was imported before cqsim" in late.stderr
     said = _child(f"import os, sim\nprint(os.environ['{VARIABLE}'])", {**env, VARIABLE: "X86_V4"})
     assert said.stdout.strip() == "X86_V4"  # what the user set stays
+
+
+THREADS_AFTER_A_PRODUCT = """
+import os
+{first}
+import numpy as np
+a = np.ones((400, 400))
+a @ a  # large enough for OpenBLAS to use its threads, if it has any
+print(len(os.listdir("/proc/self/task")))
+"""
+
+
+def test_a_run_has_no_blas_threads_unless_the_user_asks_for_them():
+    """cqsim's processes run one thread: no OpenBLAS threads spinning beside a sweep's workers."""
+    from sim.simd import BLAS_THREADS
+
+    if not os.path.isdir("/proc/self/task") or (os.cpu_count() or 1) < 2:
+        return  # (nothing to see: Linux with two cores or more shows the threads)
+    env = {k: v for k, v in os.environ.items() if k != BLAS_THREADS}
+    for first in ("import cqsim.cli", "import sim"):
+        out = _child(THREADS_AFTER_A_PRODUCT.format(first=first), env)
+        assert out.stdout.split() == ["1"], out.stderr
+    plain = _child(THREADS_AFTER_A_PRODUCT.format(first=""), env)
+    assert int(plain.stdout) > 1, "numpy alone starts BLAS threads here: the test can see them"
+    asked = _child(THREADS_AFTER_A_PRODUCT.format(first="import sim"), {**env, BLAS_THREADS: "2"})
+    assert int(asked.stdout) == 2, asked.stderr  # the user's own setting is kept
