@@ -41,7 +41,7 @@ from sim.model import ClusterModel
 from sim.month.draws import stochastic_round
 from sim.state import WorkerStatus
 
-GONE, EMPLOYED, SEEKING = (int(s) for s in WorkerStatus)
+GONE, EMPLOYED, SEEKING = WorkerStatus.GONE, WorkerStatus.EMPLOYED, WorkerStatus.SEEKING
 
 
 class NaiveWorker(mesa.Agent):

@@ -125,8 +125,8 @@ class Worker(mesa.Agent):
     def status(self) -> str:
         """'employed', 'seeking', or 'gone' (left the city)."""
         row = self.row
-        code = WorkerStatus.GONE if row < 0 else WorkerStatus(int(self.model.workers.status[row]))
-        return code.name.lower()
+        code = WorkerStatus.GONE if row < 0 else int(self.model.workers.status[row])
+        return WorkerStatus.name_of(code)
 
     @property
     def employer(self) -> Firm | None:

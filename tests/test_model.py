@@ -343,3 +343,17 @@ def test_kept_firm_sizes_are_the_staff_whenever_read(name, monkeypatch):
     monkeypatch.setattr(ClusterSim, "firm_size_people", checked)
     ClusterSim(scenarios_dir() / f"{name}.toml", seed=3, end="2023-12").run()
     assert len(reads) > 36 * 10  # read a dozen times a month
+
+
+def test_worker_statuses_compare_with_the_status_column_in_its_own_width():
+    """A status compares with the int8 column as int8 (an IntEnum made numpy cast the column)."""
+    from sim.state import WorkerStatus, WorkerTable
+
+    column = WorkerTable(4).status
+    for code in (WorkerStatus.GONE, WorkerStatus.EMPLOYED, WorkerStatus.SEEKING):
+        assert np.result_type(column, code) == column.dtype == np.int8
+    assert [WorkerStatus.name_of(c) for c in range(WorkerStatus.COUNT)] == [
+        "gone",
+        "employed",
+        "seeking",
+    ]

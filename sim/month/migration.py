@@ -49,7 +49,7 @@ def migrate(m: ClusterSim) -> None:
     status = w.status[:n]
     firm_wage = m.firm_wage()
     keep_factor = np.exp(-mig.income_elasticity * np.log(m.relative_wage))
-    by_status = np.zeros(len(WorkerStatus))
+    by_status = np.zeros(WorkerStatus.COUNT)
     by_status[WorkerStatus.EMPLOYED] = mig.out_rate_employed * keep_factor
     by_status[WorkerStatus.SEEKING] = mig.out_rate_seeker * keep_factor
     # the largest chance anyone can have (at either bound of the relative wage): fixed for the
