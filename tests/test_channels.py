@@ -263,14 +263,15 @@ def test_talent_costs_are_booked(write_scenario, monkeypatch, component):
         write_scenario, talent(**fields, start="2021-04", end="2022-03"), end="2022-06"
     )
     counted: dict[int, int] = {}  # eligible worker agents the housing subsidy is paid to, by month
-    eligible_rows = Talent.eligible_rows
+    eligible_among = Talent.eligible_among
 
-    def count(pol, recent):
-        rows = eligible_rows(pol, recent)
-        counted[pol.model.month] = counted.get(pol.model.month, 0) + rows.size
-        return rows
+    def count(pol, employers):
+        paid = eligible_among(pol, employers)
+        agents = employers.size if paid is None else int(np.count_nonzero(paid))
+        counted[pol.model.month] = counted.get(pol.model.month, 0) + agents
+        return paid
 
-    monkeypatch.setattr(Talent, "eligible_rows", count)
+    monkeypatch.setattr(Talent, "eligible_among", count)
     metric = cost_metric("talent")
     for seed in SEEDS[:2]:
         counted.clear()

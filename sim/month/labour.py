@@ -55,8 +55,9 @@ def match_labour(m: ClusterSim) -> None:
     one_by_one = np.append(one_by_one, False)  # employer -1 (no job) looks up this False
     rows = candidates(rng, n, p_cap)
     uniform = rng.random(rows.size) * p_cap  # the candidates' draws, below p_cap
-    ordinary = (status[rows] == WorkerStatus.EMPLOYED) & ~one_by_one[employer[rows]]
-    separated = rows[ordinary & (uniform < firm_threshold[employer[rows]])]
+    jobs = employer[rows]
+    ordinary = (status[rows] == WorkerStatus.EMPLOYED) & ~one_by_one[jobs]
+    separated = rows[ordinary & (uniform < firm_threshold[jobs])]
     if one_by_one.any():
         mine = np.flatnonzero(one_by_one[employer])
         mine = mine[status[mine] == WorkerStatus.EMPLOYED]

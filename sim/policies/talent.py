@@ -135,13 +135,17 @@ class Talent(Policy):
         self._training_carry = 0.0
         self.trained_this_month = 0
 
-    def eligible_rows(self, recent: np.ndarray) -> np.ndarray:
-        """Worker rows this package pays: ``recent`` arrivals in work in its parks and sectors."""
+    def eligible_among(self, employers: np.ndarray) -> np.ndarray | None:
+        """Which recent arrivals in work, of these ``employers``, this package pays.
+
+        Those whose firm is in its parks and sectors: a mask over ``employers``, or None when
+        the package pays them all.
+        """
         if self.spec.parks is None and self.spec.sectors is None:
-            return recent
+            return None
         f = self.model.firms
         firm_ok = self.park_mask[f.park[: f.n]] & self.sector_mask[f.sector[: f.n]]
-        return recent[firm_ok[self.model.workers.employer[recent]]]
+        return firm_ok[employers]
 
     def monthly_value(self, wage: np.ndarray | float) -> np.ndarray | float:
         """Yuan per month an eligible person receives at the given gross wage."""
@@ -221,7 +225,8 @@ class Talent(Policy):
         """Each eligible person's subsidy is part of what keeps them; the city pays it."""
         mig = m.params.migration
         w = m.workers
-        recent: dict[int, np.ndarray] = {}  # employed people who arrived within so many months
+        # employed people who arrived within so many months: their rows, employers and wages
+        recent: dict[int, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
         for pol in policies:
             if not pol.active():
                 continue
@@ -230,9 +235,16 @@ class Talent(Policy):
             if months not in recent:  # arrivals sit in arrival order: search the later rows only
                 employed = w.status[start : w.n] == WorkerStatus.EMPLOYED
                 arrived = w.arrived[start : w.n] > m.month - months
-                recent[months] = start + np.flatnonzero(employed & arrived)
-            eligible = pol.eligible_rows(recent[months])
-            value = pol.monthly_value(firm_wage[w.employer[eligible]])
+                rows_recent = start + np.flatnonzero(employed & arrived)
+                employers = w.employer[rows_recent]
+                recent[months] = (rows_recent, employers, firm_wage[employers])
+            rows_recent, employers, wage = recent[months]
+            paid_here = pol.eligible_among(employers)
+            if paid_here is None:
+                eligible = rows_recent
+            else:
+                eligible, wage = rows_recent[paid_here], wage[paid_here]
+            value = pol.monthly_value(wage)
             m.book_cost(cls.kind, float(np.sum(value)) * m.scale)
             paid = _among(rows, eligible, start, w.n)  # the candidates to leave whom it pays
             wages = firm_wage[w.employer[rows[paid]]]
