@@ -164,3 +164,24 @@ def test_compare_and_validate_model_apply_the_same_ranges(capsys):
     err = capsys.readouterr().err
     assert "argument --scale: must be from 1 to 1,000" in err
     assert "argument -n/--replicates: must be from 1 to 1,000" in err
+
+
+def test_a_parameter_file_is_read_again_only_when_it_changes(tmp_path):
+    """Models built one after another share the parsed file; an edited file is read anew."""
+    import shutil
+
+    from sim.params import default_parameter_path, load_parameters
+
+    path = tmp_path / "parameters.toml"
+    shutil.copy(default_parameter_path(), path)
+    first = load_parameters(path)
+    assert load_parameters(path) is first
+    text = path.read_text(encoding="utf-8")
+    assert "[labour.quit_rate]\nvalue = 0.012\n" in text
+    path.write_text(
+        text.replace("[labour.quit_rate]\nvalue = 0.012\n", "[labour.quit_rate]\nvalue = 0.013\n"),
+        encoding="utf-8",
+    )
+    edited = load_parameters(path)
+    assert edited is not first
+    assert edited["labour.quit_rate"] == 0.013 and first["labour.quit_rate"] == 0.012
