@@ -14,6 +14,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from cqsim.cli import EXIT_BAD_INPUT, main
 from sim.metrics import metric_names
@@ -464,3 +466,31 @@ def test_a_sweep_imports_no_pandas(tmp_path):
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert out.stdout.splitlines()[-1].split() == ["0", "False"], out.stderr[-2000:]
     assert len(read_table(store, "runs")) == 2
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    floats=st.lists(st.floats(allow_nan=True, allow_infinity=True), max_size=30),
+    ints=st.lists(st.integers(-(2**31), 2**31 - 1), max_size=30),
+    names=st.lists(st.text(max_size=8), max_size=10),
+    width=st.integers(1, 4),
+)
+def test_store_arrow_columns_hold_what_pyarrow_itself_would(floats, ints, names, width):
+    """The store's Arrow arrays, built from buffers, are pyarrow's own conversions."""
+    import pyarrow as pa
+
+    from sim.sweeps.store import arrow_array, arrow_rows, arrow_strings
+
+    for values in (np.array(floats, dtype=np.float64), np.array(ints, dtype=np.int32)):
+        mine, theirs = arrow_array(values), pa.array(values)
+        assert mine.type == theirs.type and mine.null_count == 0
+        assert np.array_equal(mine.to_numpy(), values, equal_nan=True)
+    dates = np.datetime64("2021-01-01") + np.arange(len(ints)).astype("timedelta64[D]")
+    assert arrow_array(dates).equals(pa.array(dates))
+    assert arrow_strings(names).equals(pa.array(names, type=pa.string()))
+    matrix = np.array(floats[: len(floats) // width * width], dtype=np.float64).reshape(-1, width)
+    rows = arrow_rows(matrix)
+    assert rows.type == pa.list_(pa.float64()) and len(rows) == matrix.shape[0]
+    assert str(rows.to_pylist()) == str(matrix.tolist())
+    with pytest.raises(TypeError):
+        arrow_array(np.array([True, False]))

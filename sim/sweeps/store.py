@@ -95,8 +95,10 @@ def arrow_array(values: np.ndarray) -> pa.Array:
     """
     if values.dtype == np.dtype("datetime64[D]"):
         data, kind = values.astype(np.int32), pa.date32()  # days since 1970, as date32 holds
-    else:
+    elif values.dtype.kind in "iuf":  # (numpy's bools are bytes, Arrow's bits: not these)
         data, kind = np.ascontiguousarray(values), pa.from_numpy_dtype(values.dtype)
+    else:
+        raise TypeError(f"no Arrow array from numpy {values.dtype} here")
     return pa.Array.from_buffers(kind, len(data), [None, pa.py_buffer(data)])
 
 
