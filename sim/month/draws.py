@@ -111,11 +111,14 @@ def lognormal_mean_one(rng: np.random.Generator, sigma: float, size: int) -> np.
 
 def firm_productivity(m: ClusterSim, sectors: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     """Revenue per person per month (yuan, at 2021 prices) of new firms: sector x own spread."""
-    p = m.params
+    spread = lognormal_mean_one(rng, m.params.init.productivity_sigma, sectors.size)
+    return productivity_with_spread(m, sectors, spread)
+
+
+def productivity_with_spread(m: ClusterSim, sectors: np.ndarray, spread: np.ndarray) -> np.ndarray:
+    """:func:`firm_productivity` of firms whose own spread (mean 1) is already drawn."""
     return (
-        p.init.productivity_yuan_per_person_month
-        * m.sector_productivity[sectors]
-        * lognormal_mean_one(rng, p.init.productivity_sigma, sectors.size)
+        m.params.init.productivity_yuan_per_person_month * m.sector_productivity[sectors] * spread
     )
 
 

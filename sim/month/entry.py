@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from sim.month.draws import firm_pay_and_costs, lognormal_mean_one
+from sim.month.draws import firm_pay_and_costs, lognormal_mean_one, productivity_with_spread
 from sim.month.location import choose_parks, park_utility, settler_utility, utilities_held
 from sim.month.normal import normal_cdf, normal_quantile
 from sim.month.parks import park_open
@@ -199,9 +199,9 @@ def add_entrants(m: ClusterSim, groups: list[Entrants]) -> float:
         if g.park is not None:
             parks[start : start + g.target.size] = g.park
     spread = _joined(groups, "spread")
-    prod = (
-        p.init.productivity_yuan_per_person_month * m.sector_productivity[secs] * spread
-    ) * _joined(groups, "productivity_factor", lambda g: g.productivity_factor)
+    prod = productivity_with_spread(m, secs, spread) * _joined(
+        groups, "productivity_factor", lambda g: g.productivity_factor
+    )
     wage_premium, other = _joined(groups, "wage_premium"), _joined(groups, "other_cost_share")
     prod_now = prod * m.parks.productivity[parks] * m.productivity_index
     monthly_cost = (

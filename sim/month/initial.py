@@ -12,7 +12,13 @@ from sim.month.location import calibrate_park_constants
 from sim.month.normal import normal_quantile
 from sim.month.parks import occupied_area
 from sim.month.ramp import add_shortfall
-from sim.state import NEVER_ARRIVED, FirmKind, WorkerStatus, twelve_month_totals
+from sim.state import (
+    NEVER_ARRIVED,
+    TRAILING_MONTHS,
+    FirmKind,
+    WorkerStatus,
+    twelve_month_totals,
+)
 
 if TYPE_CHECKING:
     from sim.core import ClusterSim
@@ -162,7 +168,7 @@ def populate(m: ClusterSim) -> None:
         operated=True,
     )
     growth = float(np.sum(m.sector_share * m.sector_growth))  # the market's growth before 2021
-    back = (1 + growth) ** (-(np.arange(12)[::-1] + 1) / 12)
+    back = (1 + growth) ** (-(np.arange(TRAILING_MONTHS)[::-1] + 1) / 12)
     f.revenue_by_month[:, rows] = back[:, None] * capacity[None, :]
     f.trailing_revenue[rows] = twelve_month_totals(f.revenue_by_month[:, rows])
 
