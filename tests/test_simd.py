@@ -6,6 +6,8 @@ import os
 import subprocess
 import sys
 
+import pytest
+
 from sim.simd import VARIABLE, WIDER_THAN_AVX2, wider_than_avx2_in_use
 
 
@@ -48,7 +50,7 @@ def test_a_run_has_no_blas_threads_unless_the_user_asks_for_them():
     from sim.simd import BLAS_THREADS
 
     if not os.path.isdir("/proc/self/task") or (os.cpu_count() or 1) < 2:
-        return  # (nothing to see: Linux with two cores or more shows the threads)
+        pytest.skip("threads are seen in /proc/self/task, with two cores or more")
     # (libraries the tests load, pyabc's among them, set OMP_NUM_THREADS, which OpenBLAS reads too)
     thread_counts = {BLAS_THREADS, "OMP_NUM_THREADS", "GOTO_NUM_THREADS"}
     env = {k: v for k, v in os.environ.items() if k not in thread_counts}
