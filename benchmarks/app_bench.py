@@ -35,7 +35,7 @@ def _wait_drawn(page, timeout_s: float = 300) -> None:
     """The answer, the six charts and the parks on the page."""
     page.locator("#cqsim-targets").wait_for(timeout=timeout_s * 1000)
     page.wait_for_function(
-        "document.querySelectorAll('.cqsim-chart img, .cqsim-parks img').length === 7",
+        "document.querySelectorAll('.cqsim-figure > svg').length === 7",
         timeout=timeout_s * 1000,
     )
 

@@ -287,7 +287,7 @@ def test_app_in_chromium_offline(browser, tmp_path):
         text = answer.inner_text()
         assert "2025 revenue" in text and "P " in text and "10 seeds (1-10)" in text
         assert page.locator("#cqsim-trust").inner_text().startswith("How far to trust it")
-        page.locator(".cqsim-chart-revenue_bn_yuan img").wait_for()
+        page.locator(".cqsim-chart-revenue_bn_yuan svg").first.wait_for()
 
         # the layout holds at three screen sizes: no card overlaps another, no verdict is cut off
         for width, height in ((1024, 768), (1440, 900), (1920, 1080)):
@@ -316,6 +316,17 @@ def test_app_in_chromium_offline(browser, tmp_path):
                 "#cqsim-targets td.met, #cqsim-targets td.likely, "
                 "#cqsim-targets td.unlikely, #cqsim-targets td.as-likely-as-not"
             )
+            assert page.locator(".cqsim-figure > svg").count() == 7  # six charts, the parks
+            for card in page.locator(".cqsim-chart").all():  # key above drawing, both inside
+                outer = card.bounding_box()
+                key = card.locator(".cqsim-legend").bounding_box()
+                drawing = card.locator(".cqsim-figure > svg").bounding_box()
+                assert key["y"] + key["height"] <= drawing["y"] + 1, (width, key, drawing)
+                for box in (key, drawing):
+                    assert outer["x"] - 1 <= box["x"], (width, outer, box)
+                    assert box["x"] + box["width"] <= outer["x"] + outer["width"] + 1
+                    assert box["y"] + box["height"] <= outer["y"] + outer["height"] + 1
+                assert drawing["width"] >= 250, (width, drawing)  # not squeezed
             for button in page.locator(".cqsim-actions .v-btn").all():  # pin and downloads
                 box = button.bounding_box()
                 assert box["x"] >= 0 and box["x"] + box["width"] <= width + 1, (width, box)
@@ -499,8 +510,14 @@ def test_a_busy_run_keeps_the_charts_and_tables_it_has_drawn(monkeypatch):
     drawn: list[int] = []  # the figures of each drawing of the page's figures
     tables: list[str] = []
     pages: list[str] = []
-    pngs, table, target_html = views.pngs, views.paired_table, views.target_html
-    monkeypatch.setattr(views, "pngs", lambda makers: drawn.append(len(makers)) or pngs(makers))
+    figures, table, target_html = views.page_figures, views.paired_table, views.target_html
+
+    def drawing(*args):
+        out = figures(*args)
+        drawn.append(len(out.charts) + (out.parks_svg is not None))
+        return out
+
+    monkeypatch.setattr(views, "page_figures", drawing)
     monkeypatch.setattr(views, "paired_table", lambda *a: tables.append("") or table(*a))
     monkeypatch.setattr(views, "target_html", lambda *a: pages.append("") or target_html(*a))
 
@@ -551,48 +568,3 @@ def test_chart_bands_are_nanpercentile_of_the_runs(shape, empty_months, holes, s
         warnings.simplefilter("ignore", RuntimeWarning)
         expected = np.nanpercentile(runs, [10, 50, 90], axis=0)
     np.testing.assert_array_equal(_percentiles_by_month(runs, [10, 50, 90]), expected)
-
-
-def _small_figure(value: float):
-    """A figure of one bar (for the drawing tests)."""
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from matplotlib.figure import Figure
-
-    fig = Figure(figsize=(1, 1), dpi=50)
-    FigureCanvasAgg(fig)
-    fig.add_subplot().bar([0], [value])
-    return fig
-
-
-def test_figures_drawn_in_worker_processes_are_the_bytes_drawn_here_in_order():
-    """The page's figures, drawn at once in two processes: the same images, in their order."""
-    import functools
-    import os
-
-    from sim.app.charts import pngs
-
-    makers = [functools.partial(_small_figure, v) for v in (1.0, 2.0, 3.0, 4.0, 5.0)]
-    here = pngs(makers, processes=1)
-    assert len(set(here)) == 5  # five different images
-    assert pngs(makers, processes=2) == here
-    # and they were drawn in other processes, not here one by one
-    parent = os.getpid()
-    elsewhere = pngs([lambda: _small_figure(float(os.getpid() != parent))] * 2, processes=2)
-    assert elsewhere == pngs([functools.partial(_small_figure, 1.0)] * 2, processes=1)
-
-
-def test_figures_are_still_drawn_when_a_drawing_process_dies():
-    """A drawing worker killed (out of memory, say): the figures are drawn in the app itself."""
-    import os
-
-    from sim.app.charts import pngs
-
-    parent = os.getpid()
-
-    def dies_in_a_worker():
-        if os.getpid() != parent:
-            os._exit(1)
-        return _small_figure(1.0)
-
-    images = pngs([dies_in_a_worker, dies_in_a_worker], processes=2)
-    assert len(images) == 2 and all(image.startswith(b"\x89PNG") for image in images)

@@ -1,18 +1,16 @@
-"""The app's figures, drawn on the server with matplotlib's Agg canvas and sent as PNG images.
+"""What the app's figures show, and their PNG downloads, drawn with matplotlib's Agg canvas.
 
-No JavaScript charting library and nothing from the network: each trajectory chart
-(:func:`band_figure`) shows every ensemble's median and 10-90% band with the stated target; the
-parks' map (:func:`park_figure`) their revenue and occupancy.
+No JavaScript charting library and nothing from the network: each trajectory chart shows every
+ensemble's median and 10-90% band with the stated target (:func:`band_lines`); the parks' map
+their revenue and occupancy (:func:`park_state`). The page shows them as SVG
+(:mod:`sim.app.svg`); :func:`band_figure` and :func:`park_figure` draw the same as PNG.
 """
 
 from __future__ import annotations
 
 import io
-import multiprocessing
-import os
-import threading
 import warnings
-from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 
 import matplotlib as mpl
 import numpy as np
@@ -59,51 +57,6 @@ def png(fig: Figure) -> bytes:
     return _encode(fig.canvas)
 
 
-DRAW_PROCESSES = 2
-"""Most worker processes :func:`pngs` draws in (a page has seven figures; two cores here)."""
-
-_PENDING: list[Callable[[], Figure]] = []  # the figures being drawn, read by forked workers
-_DRAWING = threading.Lock()  # one set of figures at a time (two tabs may ask at once)
-
-
-def _draw_share(indices: list[int]) -> list[bytes]:
-    """In a drawing worker: the PNG of each of its figures."""
-    return [png(_PENDING[i]()) for i in indices]
-
-
-def pngs(makers: Sequence[Callable[[], Figure]], processes: int | None = None) -> list[bytes]:
-    """Each maker's figure as PNG, in order: the same bytes however many processes draw them.
-
-    With more than one core the figures are drawn in forked worker processes at once (each
-    draws every ``processes``-th figure), since matplotlib draws in one thread; a page's seven
-    figures take about 0.6 of the time. Without fork, with one core, or should a worker fail,
-    they are drawn here, one after another.
-    """
-    processes = min(len(makers), processes or os.cpu_count() or 1, DRAW_PROCESSES)
-    if processes > 1 and "fork" in multiprocessing.get_all_start_methods():
-        from concurrent.futures.process import BrokenProcessPool
-
-        from sim.pool import process_pool
-
-        with _DRAWING:
-            _PENDING[:] = makers
-            pool = process_pool(processes)  # forked now: the workers see _PENDING
-            try:
-                shares = [list(range(i, len(makers), processes)) for i in range(processes)]
-                drawn = [pool.submit(_draw_share, share) for share in shares]
-                images: list[bytes] = [b""] * len(makers)
-                for share, future in zip(shares, drawn, strict=True):
-                    for i, image in zip(share, future.result(), strict=True):
-                        images[i] = image
-                return images
-            except (BrokenProcessPool, OSError):
-                pass  # drawn here below
-            finally:
-                pool.stop()
-                _PENDING.clear()
-    return [png(make()) for make in makers]
-
-
 def shown(run: Trajectory, metric: str, how: str) -> np.ndarray:
     """A metric as charted: ``level``, ``trailing12`` (12-month sum) or ``cumulative``."""
     values = run.series(metric).copy()
@@ -117,7 +70,10 @@ def shown(run: Trajectory, metric: str, how: str) -> np.ndarray:
     return values
 
 
-def _compact(value: float, _pos: object = None) -> str:
+def compact_number(value: float, _pos: object = None) -> str:
+    """A tick's or a tip's number, short: 1.25M, 340k, 1,200, 0.5."""
+    if not np.isfinite(value):
+        return "–"
     size = abs(value)
     if size >= 1e6:
         return f"{value / 1e6:.3g}M"
@@ -197,9 +153,7 @@ def park_figure(parks: pd.DataFrame, title: str, lang: str = "en") -> Figure:
     Parks are numbered in the order of the table; Science City parks are diamonds. ``lang``:
     the labels' language.
     """
-    # from 50% occupancy, or lower (in tenths) when a park is emptier
-    emptiest = float(np.nanmin(parks["occupancy"])) if parks["occupancy"].notna().any() else 0.5
-    norm = mpl.colors.Normalize(vmin=min(0.5, np.floor(max(emptiest, 0.0) * 10) / 10), vmax=1.0)
+    norm = mpl.colors.Normalize(*occupancy_scale(parks["occupancy"]))
     top = max(float(parks["revenue_bn_yuan"].fillna(0).max()), 1e-9)
     with mpl.rc_context({"font.size": 7.5, **i18n.font_rc(lang)}):
         fig = Figure(figsize=(2.9, 3.0), dpi=CRISP_DPI)  # shown at 300 px
@@ -237,6 +191,21 @@ def park_figure(parks: pd.DataFrame, title: str, lang: str = "en") -> Figure:
     return fig
 
 
+def occupancy_scale(occupancy: pd.Series) -> tuple[float, float]:
+    """The parks' colour scale: from 50% occupancy, or lower (in tenths) when a park is emptier."""
+    emptiest = float(np.nanmin(occupancy)) if occupancy.notna().any() else 0.5
+    return min(0.5, np.floor(max(emptiest, 0.0) * 10) / 10), 1.0
+
+
+def viridis_hex(values: np.ndarray, low: float, high: float) -> list[str]:
+    """Each value's colour on viridis from ``low`` to ``high``, as ``#rrggbb`` (NaN: grey)."""
+    shade = mpl.colormaps["viridis"](np.clip((np.asarray(values) - low) / (high - low), 0, 1))
+    return [
+        "#808080" if not np.isfinite(v) else mpl.colors.to_hex(c)
+        for v, c in zip(np.asarray(values, dtype=float), shade, strict=True)
+    ]
+
+
 PINNED_COLOR = "#e69f00"
 
 
@@ -257,6 +226,57 @@ def _percentiles_by_month(runs: np.ndarray, q: list[float]) -> np.ndarray:
     if have.any():
         out[:, have] = np.percentile(runs[:, have], q, axis=0)
     return out
+
+
+@dataclass(frozen=True)
+class BandSeries:
+    """One ensemble as charted: its label, colour, line style and percentiles by month."""
+
+    label: str
+    colour: str
+    style: str
+    low: np.ndarray
+    mid: np.ndarray
+    high: np.ndarray
+
+
+@dataclass(frozen=True)
+class BandLines:
+    """What a trajectory chart shows: months (as decimal years), each ensemble, the targets."""
+
+    years: np.ndarray
+    series: list[BandSeries]
+    targets: list[tuple[int, float]]  # (year, level) of each stated target
+    band: tuple[int, int]
+    highest: float  # the highest value shown (bands and targets)
+
+
+def band_lines(
+    metric: str,
+    how: str,
+    series: list[tuple[str, object, str, str]],
+    band: tuple[int, int] = (10, 90),
+) -> BandLines:
+    """Each ensemble's median and percentile band of a metric, and its stated targets.
+
+    ``series`` as :func:`band_figure` takes it; the first ensemble sets the target lines.
+    """
+    first = series[0][1]
+    years = _years(first.member(0))
+    highest = 1.0
+    out = []
+    for label, ensemble, colour, style in series:
+        runs = np.array(
+            [shown(ensemble.member(i), metric, how) for i in range(len(ensemble.seeds))]
+        )
+        low, mid, high = _percentiles_by_month(runs, [band[0], 50, band[1]])
+        out.append(BandSeries(label, mpl.colors.to_hex(colour), style, low, mid, high))
+        if np.isfinite(high).any():
+            highest = max(highest, float(np.nanmax(high)))
+    levels = target_levels(metric, first.median_run(), series[-1][1].median_run())
+    for _, value in levels:
+        highest = max(highest, value)
+    return BandLines(years, out, levels, band, highest)
 
 
 def band_figure(
@@ -280,29 +300,25 @@ def band_figure(
         lang: the legend's language (the title is given).
 
     """
-    first = series[0][1]
-    years = _years(first.member(0))
+    lines = band_lines(metric, how, series, band)
+    years, levels, highest = lines.years, lines.targets, lines.highest
     with mpl.rc_context({"font.size": 8.5, **i18n.font_rc(lang)}):
         fig = Figure(figsize=(4.6, 3.0), dpi=CRISP_DPI)  # shown at 460 px: sharp on any screen
         FigureCanvasAgg(fig)
         fig.subplots_adjust(left=0.13, right=0.97, top=0.89, bottom=0.1)
         ax = fig.add_subplot()
-        highest = 1.0
         handles = []
-        for label, ensemble, colour, style in series:
-            runs = np.array(
-                [shown(ensemble.member(i), metric, how) for i in range(len(ensemble.seeds))]
+        for one in lines.series:
+            ax.fill_between(years, one.low, one.high, color=one.colour, alpha=0.18, lw=0)
+            ax.plot(
+                years, one.mid, color=one.colour, ls=one.style, lw=2.0 if one.style == "-" else 1.4
             )
-            low, mid, high = _percentiles_by_month(runs, [band[0], 50, band[1]])
-            ax.fill_between(years, low, high, color=colour, alpha=0.18, lw=0)
-            ax.plot(years, mid, color=colour, ls=style, lw=2.0 if style == "-" else 1.4)
-            highest = max(highest, float(np.nanmax(high)))
-            handles.append(mpl.lines.Line2D([], [], color=colour, ls=style, lw=2, label=label))
-        levels = target_levels(metric, first.median_run(), series[-1][1].median_run())
+            handles.append(
+                mpl.lines.Line2D([], [], color=one.colour, ls=one.style, lw=2, label=one.label)
+            )
         for year, value in levels:
             ax.plot([years[0], year + 1], [value, value], color=TARGET_COLOR, ls=":", lw=1.3)
             ax.plot([year + 1], [value], ls="none", marker="*", ms=11, color=TARGET_COLOR)
-            highest = max(highest, value)
         if levels:
             label = tr("{years} target", lang, years="/".join(str(y) for y, _ in levels))
             handles.append(
@@ -325,7 +341,7 @@ def band_figure(
         ax.tick_params(axis="x", which="minor", length=0)
         ax.set_xlim(start, last)
         ax.set_ylim(0, highest * HEADROOM * 1.12)  # room for the legend above the lines
-        ax.yaxis.set_major_formatter(mpl.ticker.FuncFormatter(_compact))
+        ax.yaxis.set_major_formatter(mpl.ticker.FuncFormatter(compact_number))
         ax.grid(alpha=0.3)
         ax.legend(handles=handles, loc="upper left", fontsize=7, frameon=False, ncol=2)
     return fig

@@ -18,8 +18,9 @@ import functools
 import html
 import io
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -34,9 +35,10 @@ from sim.app.charts import (
     PINNED_COLOR,
     RUN_COLOR,
     band_figure,
+    band_lines,
     park_figure,
     park_state,
-    pngs,
+    png,
 )
 from sim.app.ensemble import Ensemble, paired_table, run_ensemble
 from sim.app.levers import (
@@ -55,10 +57,14 @@ from sim.app.levers import (
     starting_scenarios,
 )
 from sim.app.live import parameters, start_scenario, stated_targets
+from sim.app.svg import chart_html, park_svg
 from sim.lang import t as tr
 from sim.policies import CLASSES
 from sim.scenario import Scenario, ScenarioError
 from sim.targets import verdict
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
 SEED_CHOICES = (1, 5, 10, 20)
 DEFAULT_SEEDS = 10
@@ -75,8 +81,16 @@ CSS = """
 #cqsim-targets .likely { color: #4d7c0f; font-weight: bold; }
 #cqsim-targets .as-likely-as-not { color: #9a5b00; font-weight: bold; }
 #cqsim-targets .unlikely { color: #b2182b; font-weight: bold; }
-.cqsim-chart img { width: 100%; max-width: 460px; height: auto; }
-.cqsim-parks img { width: 300px; height: auto; }
+.cqsim-figure > svg { display: block; width: 100%; height: auto; }
+.cqsim-legend svg { width: 22px; height: 12px; flex: none; }
+.cqsim-chart .cqsim-figure { max-width: 460px; }
+.cqsim-parks .cqsim-figure { width: 300px; }
+.cqsim-figure text { fill: #222; }
+.cqsim-figure text.year { fill: #444; }
+.cqsim-chart-title { font-weight: bold; font-size: 13px; margin: 0 0 2px 2px; }
+.cqsim-legend { display: flex; flex-wrap: wrap; gap: 1px 12px; font-size: 11px; margin: 0 0 2px 2px;
+  color: #333; }
+.cqsim-legend span { display: inline-flex; align-items: center; gap: 4px; }
 .cqsim-waiting .v-card { opacity: 0.5; transition: opacity 0.3s; }
 """
 # In Chinese the page's own words come in a CJK font (the browser's fallback would do, but
@@ -535,44 +549,65 @@ def SavePanel(state: solara.Reactive[Levers], on_saved, lang: str = "en"):
 
 @dataclass(frozen=True)
 class PageFigures:
-    """The figures of one answer: the six trajectory charts and the parks' map, as PNG."""
+    """The figures of one answer: the six trajectory charts and the parks' map.
 
-    charts: list[bytes]
+    Shown as SVG (:mod:`sim.app.svg`); each PNG download is drawn with matplotlib when asked
+    for (``chart_pngs``, ``parks_png``: the figures' makers, called then).
+    """
+
+    charts: list[str]  # each chart's title, key and drawing, as HTML
+    chart_pngs: list[Callable[[], Figure]]
     parks: pd.DataFrame | None  # the parks in 2025 (None: the run ends before 2025)
-    parks_image: bytes | None
+    parks_svg: str | None
+    parks_png: Callable[[], Figure] | None
 
 
 def page_figures(app: AppRun, pinned: AppRun | None, lang: str = "en") -> PageFigures:
-    """Draw the answer's seven figures (at once, in worker processes: :func:`pngs`)."""
+    """The answer's seven figures as SVG (a few milliseconds each), and their PNG makers."""
     series = [
         (app.label_in(lang), app.run, RUN_COLOR, "-"),
         (app.levers.start_scenario, app.start, BASE_COLOR, "--"),
     ]
     if pinned is not None:
         series.append((tr("pinned", lang), pinned.run, PINNED_COLOR, "-."))
-    makers = [
-        functools.partial(band_figure, m, how, tr(title, lang), series, lang=lang)
-        for m, how, title in CHARTS
-    ]
+    charts, makers = [], []
+    for metric, how, title in CHARTS:
+        charts.append(chart_html(tr(title, lang), band_lines(metric, how, series), lang))
+        makers.append(
+            functools.partial(band_figure, metric, how, tr(title, lang), series, lang=lang)
+        )
     run = app.run.median_run()
     row = run.month_index(2025)
     parks = None if row is None else park_state(replace(run, months=row + 1))
-    if parks is not None:
-        title = tr("12 months to 2025-12, median of the seeds", lang)
-        makers.append(functools.partial(park_figure, parks, title, lang=lang))
-    images = pngs(makers)
-    parks_image = images[len(CHARTS)] if parks is not None else None
-    return PageFigures(images[: len(CHARTS)], parks, parks_image)
+    if parks is None:
+        return PageFigures(charts, makers, None, None, None)
+    title = tr("12 months to 2025-12, median of the seeds", lang)
+    return PageFigures(
+        charts,
+        makers,
+        parks,
+        park_svg(parks, title, lang),
+        functools.partial(park_figure, parks, title, lang=lang),
+    )
 
 
 @solara.component
 def Charts(figures: PageFigures):
     """The six trajectories: each run's median and 10-90% band, with its 2025 target."""
     with solara.ColumnsResponsive(12, medium=6, large=6, xlarge=4):
-        for (metric, _, _), image in zip(CHARTS, figures.charts, strict=True):
+        for (metric, _, _), chart, make in zip(
+            CHARTS, figures.charts, figures.chart_pngs, strict=True
+        ):
             with solara.Card(classes=["cqsim-chart", f"cqsim-chart-{metric}"]):
-                solara.Image(image)
-                solara.FileDownload(image, filename=f"{metric}.png", label="PNG")
+                solara.HTML(tag="div", unsafe_innerHTML=chart, classes=["cqsim-figure"])
+                solara.FileDownload(
+                    functools.partial(_png_of, make), filename=f"{metric}.png", label="PNG"
+                )
+
+
+def _png_of(make: Callable[[], Figure]) -> bytes:
+    """A figure drawn by matplotlib, as PNG (a download, drawn when asked for)."""
+    return png(make())
 
 
 @solara.component
@@ -580,11 +615,15 @@ def Parks(figures: PageFigures, lang: str = "en"):
     """The parks in 2025 (medians over seeds): revenue as area, occupancy as colour."""
     if figures.parks is None:
         return
-    parks, image = figures.parks, figures.parks_image
+    parks = figures.parks
     card = tr("Parks: revenue (area) and occupancy (colour)", lang)
     with solara.Card(card, classes=["cqsim-parks"]):
         with solara.Row(style={"align-items": "flex-start"}):
-            solara.Image(image)
+            with solara.Column(style={"gap": "0"}):
+                solara.HTML(tag="div", unsafe_innerHTML=figures.parks_svg, classes=["cqsim-figure"])
+                solara.FileDownload(
+                    functools.partial(_png_of, figures.parks_png), filename="parks.png", label="PNG"
+                )
             rows = "".join(
                 f"<tr><td>{i + 1}</td>"
                 f"<td>{html.escape(i18n.park_name(p.park, p.name, lang, short=True))}"
