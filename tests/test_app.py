@@ -288,6 +288,15 @@ def test_app_in_chromium_offline(browser, tmp_path):
         assert "2025 revenue" in text and "P " in text and "10 seeds (1-10)" in text
         assert page.locator("#cqsim-trust").inner_text().startswith("How far to trust it")
         page.locator(".cqsim-chart-revenue_bn_yuan svg").first.wait_for()
+        # nothing animates: without a GPU each frame is painted on a core the workers need
+        moving = page.evaluate(
+            """[...document.querySelectorAll('.v-application *')].filter(e => {
+                const s = getComputedStyle(e);
+                return s.transitionDuration.split(',').some(d => parseFloat(d) > 0)
+                    || s.animationName !== 'none';
+            }).length"""
+        )
+        assert moving == 0, moving
 
         # the layout holds at three screen sizes: no card overlaps another, no verdict is cut off
         for width, height in ((1024, 768), (1440, 900), (1920, 1080)):

@@ -91,7 +91,11 @@ CSS = """
 .cqsim-legend { display: flex; flex-wrap: wrap; gap: 1px 12px; font-size: 11px; margin: 0 0 2px 2px;
   color: #333; }
 .cqsim-legend span { display: inline-flex; align-items: center; gap: 4px; }
-.cqsim-waiting .v-card { opacity: 0.5; transition: opacity 0.3s; }
+.cqsim-waiting .v-card { opacity: 0.5; }
+/* No animations: on a machine without a GPU each one repaints in software, and the workers of
+   a run wait for that core (a third of a Run's time, measured in headless Chromium). */
+.v-application *, .v-application *::before, .v-application *::after {
+  transition: none !important; animation: none !important; }
 """
 # In Chinese the page's own words come in a CJK font (the browser's fallback would do, but
 # a named stack keeps the Chinese of every part of the page in one face).
